@@ -1,0 +1,15 @@
+"""dlwidgets: Jupyter widgets that draw a live PyTorch model neuron by neuron."""
+
+from dlwidgets.capture import Layer, Trace, trace
+from dlwidgets.errors import DlwidgetsError, TraceError, UnsupportedModelError
+from dlwidgets.widgets import NetworkView
+
+__all__ = [
+    "DlwidgetsError",
+    "Layer",
+    "NetworkView",
+    "Trace",
+    "TraceError",
+    "UnsupportedModelError",
+    "trace",
+]

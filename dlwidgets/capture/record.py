@@ -1,0 +1,92 @@
+"""What a trace holds: one ``Layer`` record per module call, gathered in a ``Trace``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One call of one module during a traced forward pass.
+
+    ``name`` is the module's qualified name, with ``#n`` appended for its
+    n-th call (``"relu"``, ``"relu#2"``); ``inputs`` names the records (or the
+    model inputs, ``"input"``, ``"input.1"``…) whose tensors this call read,
+    found from the tensors themselves. ``output`` is detached, on the CPU, and
+    is the value the module returned even if a later in-place op overwrote it.
+    ``module`` is the live module (its current weights, not a copy).
+    """
+
+    name: str
+    kind: str
+    module_name: str
+    call: int
+    inputs: tuple[str, ...]
+    input_shapes: tuple[tuple[int, ...], ...]
+    output: Any
+    module: nn.Module = field(repr=False, compare=False)
+
+    @property
+    def output_shape(self) -> tuple[int, ...] | None:
+        """Shape of the output when it is a single tensor."""
+        return tuple(self.output.shape) if isinstance(self.output, torch.Tensor) else None
+
+
+class Trace:
+    """The records of one forward pass, in execution order.
+
+    ``trace["fc1"]`` finds a record by name; ``trace.model_inputs`` maps the
+    names ``"input"``, ``"input.1"``… to the input tensors (detached, CPU);
+    ``trace.output`` is the model's return value (detached, CPU).
+    """
+
+    def __init__(
+        self,
+        layers: list[Layer],
+        model_inputs: dict[str, torch.Tensor],
+        output: Any,
+    ) -> None:
+        self.layers = layers
+        self.model_inputs = model_inputs
+        self.output = output
+        self._by_name = {layer.name: layer for layer in layers}
+
+    def __getitem__(self, name: str) -> Layer:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            known = ", ".join(self._by_name) or "none"
+            raise KeyError(f"no record named {name!r} in this trace; records: {known}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __repr__(self) -> str:
+        rows = [("name", "kind", "inputs", "output")]
+        for layer in self.layers:
+            shape = layer.output_shape
+            rows.append(
+                (
+                    layer.name,
+                    layer.kind,
+                    ", ".join(layer.inputs),
+                    str(list(shape)) if shape is not None else type(layer.output).__name__,
+                )
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows
+        ]
+        return f"Trace({len(self.layers)} records)\n" + "\n".join(lines)

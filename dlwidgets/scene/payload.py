@@ -1,0 +1,57 @@
+"""Scene → the trait values the browser reads: small JSON plus binary arrays.
+
+Three parts with three lifetimes: ``topology`` once per model structure,
+``params`` when the weights change, ``values`` once per forward pass (all
+columns in one message).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from dlwidgets.scene.dense import DenseScene
+from dlwidgets.wire import encode
+
+
+def topology(scene: DenseScene) -> dict[str, Any]:
+    return {
+        "kind": "dense",
+        "columns": [
+            {
+                "name": c.name,
+                "kind": c.kind,
+                "units": c.units,
+                "activation": c.activation,
+                "records": c.records,
+            }
+            for c in scene.columns
+        ],
+    }
+
+
+def params(scene: DenseScene, revision: int) -> dict[str, Any]:
+    return {
+        "revision": revision,
+        "weight_range": scene.weight_range,
+        "columns": [
+            None
+            if c.weight is None or c.bias is None
+            else {"weight": encode(c.weight), "bias": encode(c.bias)}
+            for c in scene.columns
+        ],
+    }
+
+
+def values(scene: DenseScene, revision: int) -> dict[str, Any]:
+    """``sent_at`` (ms since the epoch) lets the page measure kernel → frame latency."""
+    return {
+        "revision": revision,
+        "sent_at": time.time() * 1000.0,
+        "samples": scene.samples,
+        "total_samples": scene.total_samples,
+        "value_range": scene.value_range,
+        "columns": [
+            {"a": encode(c.a), "z": None if c.z is None else encode(c.z)} for c in scene.columns
+        ],
+    }

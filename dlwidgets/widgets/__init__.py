@@ -1,0 +1,5 @@
+"""The widget classes: thin; they own traits and call capture and scene."""
+
+from dlwidgets.widgets.network_view import NetworkView
+
+__all__ = ["NetworkView"]

@@ -1,0 +1,108 @@
+// The dense network as the page holds it: topology (JSON), parameters and
+// values (decoded arrays). Built from the three traits; no drawing here.
+
+import { decodeFloat32, type Float32Tensor, type WireArray } from "../wire";
+
+export interface ColumnSpec {
+  name: string;
+  kind: string;
+  units: number;
+  activation: string | null;
+  records: string[];
+}
+
+export interface Topology {
+  kind: "dense";
+  columns: ColumnSpec[];
+}
+
+export interface ParamsTrait {
+  revision: number;
+  weight_range: number;
+  columns: ({ weight: WireArray; bias: WireArray } | null)[];
+}
+
+export interface ValuesTrait {
+  revision: number;
+  sent_at: number;
+  samples: number;
+  total_samples: number;
+  value_range: number;
+  columns: { a: WireArray; z: WireArray | null }[];
+}
+
+export interface ColumnParams {
+  weight: Float32Tensor; // [units, previous units]
+  bias: Float32Array;
+}
+
+export interface ColumnValues {
+  a: Float32Tensor; // [samples, units]
+  z: Float32Tensor | null;
+}
+
+export class NetworkData {
+  readonly columns: ColumnSpec[];
+  readonly params: (ColumnParams | null)[];
+  readonly values: ColumnValues[];
+  readonly weightRange: number;
+  readonly valueRange: number;
+  readonly samples: number;
+  readonly totalSamples: number;
+  readonly revision: number;
+  readonly sentAt: number;
+
+  constructor(topology: Topology, params: ParamsTrait, values: ValuesTrait) {
+    this.columns = topology.columns;
+    if (params.columns.length !== this.columns.length || values.columns.length !== this.columns.length) {
+      throw new Error(
+        `network: ${this.columns.length} columns in the topology, ` +
+          `${params.columns.length} in params, ${values.columns.length} in values`,
+      );
+    }
+    this.params = params.columns.map((p) =>
+      p === null ? null : { weight: decodeFloat32(p.weight), bias: decodeFloat32(p.bias).data },
+    );
+    this.values = values.columns.map((v) => ({
+      a: decodeFloat32(v.a),
+      z: v.z === null ? null : decodeFloat32(v.z),
+    }));
+    this.weightRange = params.weight_range;
+    this.valueRange = values.value_range;
+    this.samples = values.samples;
+    this.totalSamples = values.total_samples;
+    this.revision = values.revision;
+    this.sentAt = values.sent_at;
+  }
+
+  get neuronCount(): number {
+    return this.columns.reduce((n, c) => n + c.units, 0);
+  }
+
+  get edgeCount(): number {
+    return this.params.reduce((n, p) => n + (p === null ? 0 : p.weight.data.length), 0);
+  }
+
+  /** Activation a of a unit for one sample. */
+  activation(column: number, unit: number, sample: number): number {
+    const a = this.values[column]!.a;
+    return a.data[sample * a.shape[1]! + unit]!;
+  }
+
+  /** Pre-activation z (null for the input column). */
+  preActivation(column: number, unit: number, sample: number): number | null {
+    const z = this.values[column]!.z;
+    return z === null ? null : z.data[sample * z.shape[1]! + unit]!;
+  }
+
+  bias(column: number, unit: number): number | null {
+    const p = this.params[column];
+    return p === null || p === undefined ? null : p.bias[unit]!;
+  }
+
+  /** Weight from unit `from` of column-1 to unit `to` of column. */
+  weight(column: number, to: number, from: number): number {
+    const w = this.params[column]!.weight;
+    return w.data[to * w.shape[1]! + from]!;
+  }
+}

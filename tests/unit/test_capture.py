@@ -1,0 +1,208 @@
+"""dw.trace: values equal a plain forward, dataflow is real, the model is left as it was."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+import dlwidgets as dw
+from tests.conftest import ModelState, NamedNet, mlp_4883
+
+
+def test_records_every_layer_in_order_with_plain_forward_values(mlp: nn.Sequential) -> None:
+    x = torch.randn(5, 4)
+    tr = dw.trace(mlp, x)
+    assert [layer.name for layer in tr.layers] == ["0", "1", "2", "3", "4"]
+    assert [layer.kind for layer in tr.layers] == ["Linear", "ReLU", "Linear", "Tanh", "Linear"]
+    expected = x
+    for layer, module in zip(tr.layers, mlp, strict=True):
+        expected = module(expected)
+        assert torch.allclose(layer.output, expected)
+        assert layer.output.device.type == "cpu"
+        assert not layer.output.requires_grad
+    assert torch.allclose(tr.output, mlp(x))
+    assert torch.equal(tr.model_inputs["input"], x)
+
+
+def test_inputs_are_the_records_read(mlp: nn.Sequential) -> None:
+    tr = dw.trace(mlp, torch.randn(2, 4))
+    assert [layer.inputs for layer in tr.layers] == [("input",), ("0",), ("1",), ("2",), ("3",)]
+    assert tr["2"].input_shapes == ((2, 8),)
+
+
+def test_in_place_relu_does_not_overwrite_the_captured_linear_output(named_net: NamedNet) -> None:
+    named_net.eval()
+    x = torch.randn(3, 4)
+    tr = dw.trace(named_net, x)
+    z = named_net.fc1(x)
+    assert torch.allclose(tr["fc1"].output, z)
+    assert (tr["fc1"].output < 0).any(), "the test needs negative pre-activations"
+    assert torch.allclose(tr["act"].output, F.relu(named_net.bn(z)))
+
+
+def test_module_called_twice_gets_numbered_records() -> None:
+    class Twice(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+            self.relu = nn.ReLU()
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.relu(self.fc(self.relu(self.fc(x))))
+
+    tr = dw.trace(Twice(), torch.randn(1, 3))
+    assert [layer.name for layer in tr.layers] == ["fc", "relu", "fc#2", "relu#2"]
+    assert tr["fc#2"].inputs == ("relu",)
+    assert tr["fc#2"].call == 2 and tr["fc#2"].module_name == "fc"
+
+
+def test_skip_connection_is_a_real_edge_through_functional_code() -> None:
+    class Residual(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Linear(4, 4)
+            self.b = nn.Linear(4, 4)
+            self.c = nn.Linear(4, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            h = self.a(x)
+            return self.c(F.relu(self.b(h)) + h.view(-1, 4))
+
+    tr = dw.trace(Residual(), torch.randn(2, 4))
+    assert tr["c"].inputs == ("b", "a")
+
+
+def test_several_and_keyword_inputs_are_named() -> None:
+    class Two(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.f = nn.Linear(2, 2)
+            self.g = nn.Linear(2, 2)
+
+        def forward(self, x: torch.Tensor, y: torch.Tensor, *, z: torch.Tensor) -> torch.Tensor:
+            return self.f(x) + self.g(y) * z
+
+    tr = dw.trace(Two(), torch.randn(1, 2), torch.randn(1, 2), kwargs={"z": torch.ones(1, 2)})
+    assert tr["f"].inputs == ("input",)
+    assert tr["g"].inputs == ("input.1",)
+    assert set(tr.model_inputs) == {"input", "input.1", "input.z"}
+
+
+def test_layers_selects_by_pattern_and_type(named_net: NamedNet) -> None:
+    x = torch.randn(3, 4)
+    assert [r.name for r in dw.trace(named_net, x, layers="fc*")] == ["fc1", "fc2"]
+    assert [r.name for r in dw.trace(named_net, x, layers=nn.ReLU)] == ["act"]
+    # an unrecorded module is looked through: fc2 reads fc1's descendants
+    assert dw.trace(named_net, x, layers="fc*")["fc2"].inputs == ("fc1",)
+
+
+def test_trace_leaves_the_model_as_it_was_in_train_mode(named_net: NamedNet) -> None:
+    named_net.train()
+    x = torch.randn(8, 4)
+    before = ModelState.of(named_net)
+    tr = dw.trace(named_net, x)
+    assert (tr["drop"].output == 0).any(), "dropout ran in train mode"
+    before.assert_same(ModelState.of(named_net))
+    assert named_net.bn.num_batches_tracked.item() == 0
+
+
+def test_trace_leaves_the_model_as_it_was_in_eval_mode_with_grads_set(mlp: nn.Sequential) -> None:
+    mlp.eval()
+    mlp(torch.randn(2, 4)).sum().backward()
+    mlp[2].weight.requires_grad_(False)
+    x = torch.randn(2, 4)
+    before = ModelState.of(mlp)
+    dw.trace(mlp, x)
+    before.assert_same(ModelState.of(mlp))
+
+
+def test_trace_keeps_no_autograd_graph(mlp: nn.Sequential) -> None:
+    tr = dw.trace(mlp, torch.randn(2, 4, requires_grad=True))
+    assert all(layer.output.grad_fn is None for layer in tr.layers)
+    assert tr.output.grad_fn is None
+
+
+def test_wrong_input_shape_names_the_layer_and_shapes(mlp: nn.Sequential) -> None:
+    x = torch.randn(2, 5)
+    before = ModelState.of(mlp)
+    with pytest.raises(dw.TraceError) as info:
+        dw.trace(mlp, x)
+    message = str(info.value)
+    assert "'0'" in message and "Linear(in_features=4" in message and "(2, 5)" in message
+    assert info.value.layer == "0"
+    assert info.value.input_shapes == ((2, 5),)
+    assert isinstance(info.value.__cause__, RuntimeError)
+    before.assert_same(ModelState.of(mlp))
+
+
+def test_error_in_the_second_layer_is_named_there() -> None:
+    model = nn.Sequential(nn.Linear(4, 6), nn.Linear(5, 2))
+    with pytest.raises(dw.TraceError, match=r"layer '1' \(Linear\(in_features=5.*\(3, 6\)"):
+        dw.trace(model, torch.randn(3, 4))
+
+
+def test_forward_raising_between_layers_names_the_last_layer_and_leaves_no_hook() -> None:
+    class Raises(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            self.fc(x)
+            raise ValueError("boom")
+
+    model = Raises()
+    with pytest.raises(dw.TraceError, match=r"after layer 'fc' \(Linear\) returned \(2, 4\).*boom"):
+        dw.trace(model, torch.randn(2, 4))
+    assert not model.fc._forward_hooks and not model.fc._forward_pre_hooks
+
+
+def test_not_a_module_or_no_input_is_a_type_error(mlp: nn.Sequential) -> None:
+    with pytest.raises(TypeError, match=r"nn\.Module, got function"):
+        dw.trace(lambda x: x, torch.randn(1))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="at least one input"):
+        dw.trace(mlp)
+
+
+def test_trace_getitem_lists_known_names(mlp: nn.Sequential) -> None:
+    tr = dw.trace(mlp, torch.randn(1, 4))
+    with pytest.raises(KeyError, match="records: 0, 1, 2, 3, 4"):
+        tr["fc9"]
+    assert "Linear" in repr(tr) and "[1, 3]" in repr(tr)
+
+
+def test_tuple_outputs_are_kept_as_structures() -> None:
+    model = nn.GRU(3, 5, batch_first=True)
+    tr = dw.trace(model, torch.randn(2, 4, 3))
+    output, hidden = tr["GRU"].output
+    assert output.shape == (2, 4, 5) and hidden.shape == (1, 2, 5)
+
+
+def test_no_memory_kept_by_the_trace_machinery() -> None:
+    model = mlp_4883()
+    x = torch.randn(4, 4)
+    dw.trace(model, x)
+    gc.collect()
+    baseline = _live_tensors()
+    for _ in range(50):
+        dw.trace(model, x)
+    gc.collect()
+    assert _live_tensors() <= baseline
+
+
+def _live_tensors() -> int:
+    return sum(1 for o in gc.get_objects() if type(o) in (torch.Tensor, nn.Parameter))
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_model_is_traced_to_host_tensors() -> None:
+    model = mlp_4883().cuda()
+    x = torch.randn(3, 4, device="cuda")
+    tr = dw.trace(model, x)
+    assert all(layer.output.device.type == "cpu" for layer in tr.layers)
+    assert torch.allclose(tr["4"].output, model(x).cpu(), atol=1e-5)

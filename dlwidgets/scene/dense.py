@@ -73,9 +73,8 @@ class DenseScene:
 
     @property
     def value_range(self) -> float:
-        """Largest |value| drawn on a neuron (z and a, every sample), for the colour scale."""
-        arrays = [c.a for c in self.columns] + [c.z for c in self.columns if c.z is not None]
-        return _max_abs(arrays)
+        """Largest |a| drawn on a neuron (every column and sample): the colour scale's range."""
+        return _max_abs([c.a for c in self.columns])
 
     @property
     def weight_range(self) -> float:

@@ -70,6 +70,12 @@ class NetworkView(anywidget.AnyWidget):
             **widget_kwargs,
         )
 
+    def __repr__(self) -> str:
+        if self._scene is None:
+            return "NetworkView(closed)"
+        widths = "-".join(str(c.units) for c in self._scene.columns)
+        return f"NetworkView({widths}, {self._scene.samples} samples, step {self.step})"
+
     # -- what Python users read -------------------------------------------------
 
     @property

@@ -1,0 +1,172 @@
+"""NetworkView in real JupyterLab and Chromium: drawn, hovered, clicked, updated, failing."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness.lab import Lab, open_notebook, run_cell
+
+pytestmark = pytest.mark.browser
+
+SETUP = '''
+import json, pathlib, torch
+import dlwidgets as dw
+from torch import nn
+OUT = pathlib.Path(r"{out}")
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 3))
+
+def expected(x):
+    """What a plain forward gives for sample 0, written out for the test to compare."""
+    with torch.no_grad():
+        z1 = model[0](x); a1 = torch.relu(z1); z2 = model[2](a1); a2 = torch.tanh(z2)
+        z3 = model[4](a2)
+    return {{
+        "input": {{"a": x[0].tolist()}},
+        "0": {{"z": z1[0].tolist(), "a": a1[0].tolist(), "bias": model[0].bias.tolist()}},
+        "2": {{"z": z2[0].tolist(), "a": a2[0].tolist(), "bias": model[2].bias.tolist()}},
+        "4": {{"z": z3[0].tolist(), "a": z3[0].tolist(), "bias": model[4].bias.tolist()}},
+    }}
+
+x = torch.randn(2, 4)
+(OUT / "expected.json").write_text(json.dumps(expected(x)))
+view = dw.NetworkView(model, x)
+view.observe(lambda change: (OUT / "selected.json").write_text(json.dumps(change["new"])),
+             names="selected")
+view
+'''
+UPDATE = """
+x2 = torch.randn(2, 4) * 2
+(OUT / "expected2.json").write_text(json.dumps(expected(x2)))
+view.update(x2)
+"""
+BAD_UPDATE = """
+try:
+    view.update(torch.zeros(2, 5))
+except dw.TraceError as error:
+    print("raised:", error)
+"""
+
+
+def _wait_for_file(path: Path, timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the kernel did not write {path.name}")
+        time.sleep(0.1)
+    time.sleep(0.05)
+    return json.loads(path.read_text())
+
+
+def _tooltip(page, view, layer: str, index: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    centre = view.evaluate("(el, [l, i]) => el.dlwidgetsView.neuronCenter(l, i)", [layer, index])
+    page.mouse.move(centre["x"] + 30, centre["y"] + 30)
+    page.mouse.move(centre["x"], centre["y"])
+    tooltip = view.locator(".dlw-tooltip")
+    tooltip.wait_for(state="visible")
+    rows = tooltip.locator(".dlw-tooltip-row")
+    values = {
+        rows.nth(i).get_attribute("data-key"): float(rows.nth(i).locator(".dlw-value").inner_text())
+        for i in range(rows.count())
+    }
+    values["title"] = tooltip.locator(".dlw-tooltip-title").inner_text()  # type: ignore[assignment]
+    return values
+
+
+def _close(actual: float, wanted: float) -> bool:
+    return abs(actual - wanted) <= 6e-5 + 1e-4 * abs(wanted)
+
+
+PIXELS = """(el, refs) => {
+  const canvas = el.querySelector('canvas.dlw-canvas');
+  const box = canvas.getBoundingClientRect();
+  const ctx = canvas.getContext('2d');
+  const scale = canvas.width / box.width;
+  return refs.map(([x, y]) => Array.from(
+      ctx.getImageData(Math.round((x - box.left) * scale), Math.round((y - box.top) * scale), 1, 1).data));
+}"""
+
+
+def test_network_view_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
+    lab.write_notebook("view.ipynb", [SETUP.format(out=tmp_path), UPDATE, BAD_UPDATE])
+    open_notebook(page, lab, "view.ipynb")
+    run_cell(page, 0)
+    view = page.locator(".jp-OutputArea-output .dlw-network").first
+    view.wait_for(state="visible", timeout=60_000)
+    page.wait_for_function(
+        "el => el.dataset.drawnRevision === '0'", arg=view.element_handle(), timeout=30_000
+    )
+    expected = _wait_for_file(tmp_path / "expected.json")
+
+    # every neuron and edge of the 4-8-8-3 network is drawn
+    units = {"input": 4, "0": 8, "2": 8, "4": 3}
+    assert view.get_attribute("data-neurons") == str(sum(units.values()))
+    assert view.get_attribute("data-edges") == str(4 * 8 + 8 * 8 + 8 * 3)
+    labels = view.locator(".dlw-column-label").all_inner_texts()
+    assert len(labels) == 4 and "ReLU" in labels[1] and "Tanh" in labels[2]
+
+    # real pixels: each neuron's centre is coloured by the sign of its value
+    refs = [(layer, i) for layer, n in units.items() for i in range(n)]
+    centres = [
+        view.evaluate("(el, [l, i]) => el.dlwidgetsView.neuronCenter(l, i)", [layer, i])
+        for layer, i in refs
+    ]
+    pixels = view.evaluate(PIXELS, [[c["x"], c["y"]] for c in centres])
+    scale = float(view.locator(".dlw-legend-scale").get_attribute("data-range"))
+    for (layer, i), (r, g, b, alpha) in zip(refs, pixels, strict=True):
+        value = expected[layer]["a"][i]
+        assert alpha == 255, (layer, i)
+        strong = 40 if abs(value) > 0.3 * scale else 8
+        if value > 0.05 * scale:
+            assert b > r + strong, (layer, i, value, (r, g, b))
+        elif value < -0.05 * scale:
+            assert r > b + strong, (layer, i, value, (r, g, b))
+        elif value == 0:
+            assert min(r, g, b) > 235, (layer, i, value, (r, g, b))
+
+    # edges are drawn: points along an edge between input 0 and neuron 0 of layer 0 are inked
+    a, z = centres[0], centres[4]
+    along = [
+        [a["x"] + t * (z["x"] - a["x"]), a["y"] + t * (z["y"] - a["y"])] for t in (0.3, 0.5, 0.7)
+    ]
+    for r, g, b, _ in view.evaluate(PIXELS, along):
+        assert min(r, g, b) < 235, "no edge ink where an edge runs"
+
+    # hovering reads the neuron's numbers, equal to a plain forward
+    hovered = _tooltip(page, view, "2", 5)
+    assert hovered["title"].startswith("2 · neuron 5")
+    assert _close(hovered["z"], expected["2"]["z"][5])
+    assert _close(hovered["bias"], expected["2"]["bias"][5])
+    assert _close(hovered["a"], expected["2"]["a"][5])
+    assert _close(_tooltip(page, view, "input", 2)["a"], expected["input"]["a"][2])
+    page.screenshot(path=str(artifacts / "network_view.png"))
+
+    # clicking a neuron sets view.selected in the kernel
+    target = view.evaluate("el => el.dlwidgetsView.neuronCenter('4', 1)")
+    page.mouse.click(target["x"], target["y"])
+    assert _wait_for_file(tmp_path / "selected.json") == {"layer": "4", "index": 1}
+
+    # view.update runs the live model on a new input and the drawn values change
+    run_cell(page, 1)
+    page.wait_for_function(
+        "el => el.dataset.drawnRevision === '1'", arg=view.element_handle(), timeout=30_000
+    )
+    expected2 = _wait_for_file(tmp_path / "expected2.json")
+    after = _tooltip(page, view, "2", 5)
+    assert _close(after["z"], expected2["2"]["z"][5])
+    assert _close(after["a"], expected2["2"]["a"][5])
+    assert not _close(after["z"], hovered["z"])
+
+    # a bad input: the kernel raises, the view shows the message in its own area
+    run_cell(page, 2)
+    banner = view.locator(".dlw-error")
+    banner.wait_for(state="visible", timeout=30_000)
+    text = banner.inner_text()
+    assert "layer '0'" in text and "(2, 5)" in text
+    assert "raised:" in page.locator(".jp-Cell").nth(2).locator(".jp-OutputArea").inner_text()
+    page.screenshot(path=str(artifacts / "network_view_error.png"))

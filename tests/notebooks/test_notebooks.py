@@ -1,0 +1,34 @@
+"""Every notebook in notebooks/ runs top to bottom and saves its widgets' state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+pytestmark = pytest.mark.notebooks
+
+NOTEBOOKS = sorted(Path("notebooks").rglob("*.ipynb"))
+
+
+def test_there_are_notebooks() -> None:
+    assert len(NOTEBOOKS) >= 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p) for p in NOTEBOOKS])
+def test_notebook_runs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": path.parent}}
+    )
+    client.execute()
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", f"{path}: {output.get('evalue')}"
+    # The view's state is saved with the notebook, so the drawing survives without a kernel.
+    states = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    views = [s for s in states.values() if "topology" in s["state"]]
+    assert views, f"{path} saved no NetworkView state"
+    assert all(view["state"]["topology"]["columns"] for view in views)

@@ -87,8 +87,9 @@ PIXELS = """(el, refs) => {
   const box = canvas.getBoundingClientRect();
   const ctx = canvas.getContext('2d');
   const scale = canvas.width / box.width;
-  return refs.map(([x, y]) => Array.from(
-      ctx.getImageData(Math.round((x - box.left) * scale), Math.round((y - box.top) * scale), 1, 1).data));
+  const at = ([x, y]) => ctx.getImageData(
+      Math.round((x - box.left) * scale), Math.round((y - box.top) * scale), 1, 1).data;
+  return refs.map((ref) => Array.from(at(ref)));
 }"""
 
 

@@ -49,6 +49,7 @@ export function paintEdges(ctx: Ctx2D, layout: Layout, data: NetworkData, step: 
       const y2 = unitY(to, j);
       for (let i = 0; i < fanIn; i++) {
         const value = w.data[j * fanIn + i]!;
+        if (!Number.isFinite(value)) continue; // a diverged weight: nothing sensible to draw
         const level = Math.min(WIDTH_LEVELS - 1, Math.floor((Math.abs(value) / range) * WIDTH_LEVELS));
         buckets[(value >= 0 ? WIDTH_LEVELS : 0) + level]!.push(unitY(from, i), y2);
       }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { layoutNetwork, MARGIN, neuronAt, preferredHeight, unitY } from "../src/scene/layout";
+
+describe("layoutNetwork", () => {
+  const layout = layoutNetwork([4, 8, 8, 3], 760, 400);
+  const centreY = MARGIN.top + (400 - MARGIN.top - MARGIN.bottom) / 2; // 213
+
+  it("spaces columns evenly between the side margins", () => {
+    const xs = layout.columns.map((c) => c.x);
+    expect(xs[0]).toBe(MARGIN.side);
+    expect(xs[3]).toBeCloseTo(760 - MARGIN.side, 9);
+    const step = (760 - 2 * MARGIN.side) / 3;
+    xs.forEach((x, i) => expect(x).toBeCloseTo(MARGIN.side + i * step, 9));
+    expect(layout.columns.map((c) => c.units)).toEqual([4, 8, 8, 3]);
+  });
+
+  it("centres units vertically with comfortable spacing", () => {
+    for (const col of layout.columns) {
+      const mid = (unitY(col, 0) + unitY(col, col.units - 1)) / 2;
+      expect(mid).toBeCloseTo(centreY, 9);
+      expect(col.dy).toBe(34);
+      expect(col.r).toBe(12);
+    }
+    expect(layout.columns[0]!.y0).toBe(centreY - 1.5 * 34);
+  });
+
+  it("keeps a 784-unit column inside the margins with the minimum radius", () => {
+    const big = layoutNetwork([784, 16, 10], 760, 400).columns[0]!;
+    expect(big.dy).toBeCloseTo(338 / 784, 12);
+    expect(big.r).toBe(0.8);
+    expect(unitY(big, 0)).toBeGreaterThanOrEqual(MARGIN.top);
+    expect(unitY(big, 783)).toBeLessThanOrEqual(400 - MARGIN.bottom);
+    expect((unitY(big, 0) + unitY(big, 783)) / 2).toBeCloseTo(centreY, 9);
+  });
+
+  it("bounds the radius between 0.8 and 12", () => {
+    for (const n of [1, 2, 5, 20, 100, 1000, 5000]) {
+      const col = layoutNetwork([n], 300, 500).columns[0]!;
+      expect(col.r).toBeGreaterThanOrEqual(0.8);
+      expect(col.r).toBeLessThanOrEqual(12);
+      expect(col.x).toBe(150); // a single column sits in the middle
+    }
+  });
+});
+
+describe("preferredHeight", () => {
+  const extra = MARGIN.top + MARGIN.bottom;
+  it("gives 34 px per unit of the widest column, within [240, 640] plus margins", () => {
+    expect(preferredHeight([4, 8, 8, 3])).toBe(8 * 34 + extra);
+    expect(preferredHeight([1])).toBe(240 + extra);
+    expect(preferredHeight([])).toBe(240 + extra);
+    expect(preferredHeight([784, 10])).toBe(640 + extra);
+  });
+});
+
+describe("neuronAt", () => {
+  function everyCentreHits(units: number[], width: number, height: number): void {
+    const layout = layoutNetwork(units, width, height);
+    layout.columns.forEach((col, column) => {
+      for (let unit = 0; unit < col.units; unit++) {
+        expect(neuronAt(layout, col.x, unitY(col, unit))).toEqual({ column, unit });
+      }
+    });
+  }
+
+  it("finds the neuron at each unit centre of 4-8-8-3", () => everyCentreHits([4, 8, 8, 3], 760, 400));
+  it("finds the neuron at each unit centre of a 784-unit column", () => everyCentreHits([784, 16, 10], 760, 400));
+
+  it("finds a neuron slightly off its centre", () => {
+    const layout = layoutNetwork([4, 8, 8, 3], 760, 400);
+    const col = layout.columns[2]!;
+    expect(neuronAt(layout, col.x + 6, unitY(col, 5) - 8)).toEqual({ column: 2, unit: 5 });
+  });
+
+  it("returns null far from every neuron", () => {
+    const layout = layoutNetwork([4, 8, 8, 3], 760, 400);
+    const [first, second] = [layout.columns[0]!, layout.columns[1]!];
+    expect(neuronAt(layout, (first.x + second.x) / 2, 213)).toBeNull(); // between columns
+    expect(neuronAt(layout, first.x, unitY(first, 3) + 60)).toBeNull(); // below the last unit
+    expect(neuronAt(layout, first.x, unitY(first, 0) - 60)).toBeNull(); // above the first unit
+    expect(neuronAt(layout, first.x + 20, unitY(first, 1))).toBeNull(); // beside, out of reach
+    expect(neuronAt(layout, -500, -500)).toBeNull();
+  });
+});

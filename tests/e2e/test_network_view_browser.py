@@ -22,22 +22,23 @@ torch.manual_seed(0)
 model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 3))
 
 def expected(x):
-    """What a plain forward gives for sample 0, written out for the test to compare."""
+    """What a plain forward gives for every sample, written out for the test to compare."""
     with torch.no_grad():
         z1 = model[0](x); a1 = torch.relu(z1); z2 = model[2](a1); a2 = torch.tanh(z2)
         z3 = model[4](a2)
     return {{
-        "input": {{"a": x[0].tolist()}},
-        "0": {{"z": z1[0].tolist(), "a": a1[0].tolist(), "bias": model[0].bias.tolist()}},
-        "2": {{"z": z2[0].tolist(), "a": a2[0].tolist(), "bias": model[2].bias.tolist()}},
-        "4": {{"z": z3[0].tolist(), "a": z3[0].tolist(), "bias": model[4].bias.tolist()}},
+        "input": {{"a": x.tolist()}},
+        "0": {{"z": z1.tolist(), "a": a1.tolist(), "bias": model[0].bias.tolist()}},
+        "2": {{"z": z2.tolist(), "a": a2.tolist(), "bias": model[2].bias.tolist()}},
+        "4": {{"z": z3.tolist(), "a": z3.tolist(), "bias": model[4].bias.tolist()}},
     }}
 
 x = torch.randn(2, 4)
 (OUT / "expected.json").write_text(json.dumps(expected(x)))
 view = dw.NetworkView(model, x)
-view.observe(lambda change: (OUT / "selected.json").write_text(json.dumps(change["new"])),
-             names="selected")
+for trait in ("selected", "sample"):
+    view.observe(lambda change: (OUT / f"{{change['name']}}.json").write_text(
+        json.dumps(change["new"])), names=trait)
 view
 '''
 UPDATE = """
@@ -120,7 +121,7 @@ def test_network_view_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     pixels = view.evaluate(PIXELS, [[c["x"], c["y"]] for c in centres])
     scale = float(view.locator(".dlw-legend-scale").get_attribute("data-range"))
     for (layer, i), (r, g, b, alpha) in zip(refs, pixels, strict=True):
-        value = expected[layer]["a"][i]
+        value = expected[layer]["a"][0][i]
         assert alpha == 255, (layer, i)
         strong = 40 if abs(value) > 0.3 * scale else 8
         if value > 0.05 * scale:
@@ -141,16 +142,24 @@ def test_network_view_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     # hovering reads the neuron's numbers, equal to a plain forward
     hovered = _tooltip(page, view, "2", 5)
     assert hovered["title"].startswith("2 · neuron 5")
-    assert _close(hovered["z"], expected["2"]["z"][5])
+    assert _close(hovered["z"], expected["2"]["z"][0][5])
     assert _close(hovered["bias"], expected["2"]["bias"][5])
-    assert _close(hovered["a"], expected["2"]["a"][5])
-    assert _close(_tooltip(page, view, "input", 2)["a"], expected["input"]["a"][2])
+    assert _close(hovered["a"], expected["2"]["a"][0][5])
+    assert _close(_tooltip(page, view, "input", 2)["a"], expected["input"]["a"][0][2])
     page.screenshot(path=str(artifacts / "network_view.png"))
 
     # clicking a neuron sets view.selected in the kernel
     target = view.evaluate("el => el.dlwidgetsView.neuronCenter('4', 1)")
     page.mouse.click(target["x"], target["y"])
     assert _wait_for_file(tmp_path / "selected.json") == {"layer": "4", "index": 1}
+
+    # the sample picker shows the second sample of the batch, and the kernel follows
+    view.locator(".dlw-sample input").fill("1")
+    view.locator(".dlw-sample input").press("Enter")
+    assert _wait_for_file(tmp_path / "sample.json") == 1
+    second = _tooltip(page, view, "2", 5)
+    assert _close(second["z"], expected["2"]["z"][1][5])
+    assert _close(second["a"], expected["2"]["a"][1][5])
 
     # view.update runs the live model on a new input and the drawn values change
     run_cell(page, 1)
@@ -159,9 +168,9 @@ def test_network_view_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     )
     expected2 = _wait_for_file(tmp_path / "expected2.json")
     after = _tooltip(page, view, "2", 5)
-    assert _close(after["z"], expected2["2"]["z"][5])
-    assert _close(after["a"], expected2["2"]["a"][5])
-    assert not _close(after["z"], hovered["z"])
+    assert _close(after["z"], expected2["2"]["z"][1][5])
+    assert _close(after["a"], expected2["2"]["a"][1][5])
+    assert not _close(after["z"], second["z"])
 
     # a bad input: the kernel raises, the view shows the message in its own area
     run_cell(page, 2)
@@ -170,4 +179,4 @@ def test_network_view_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     text = banner.inner_text()
     assert "layer '0'" in text and "(2, 5)" in text
     assert "raised:" in page.locator(".jp-Cell").nth(2).locator(".jp-OutputArea").inner_text()
-    page.screenshot(path=str(artifacts / "network_view_error.png"))
+    view.screenshot(path=str(artifacts / "network_view_error.png"))

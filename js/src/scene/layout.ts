@@ -15,7 +15,7 @@ export interface Layout {
   columns: ColumnLayout[];
 }
 
-export const MARGIN = { top: 44, bottom: 18, side: 72 } as const;
+export const MARGIN = { top: 44, bottom: 18, side: 88 } as const;
 const MAX_SPACING = 34;
 const MAX_RADIUS = 12;
 const MIN_HEIGHT = 240;

@@ -44,6 +44,8 @@ class NetworkViewController {
   private readonly labels: HTMLDivElement;
   private readonly picker: HTMLLabelElement;
   private readonly pickerInput: HTMLInputElement;
+  private readonly pickerLabel: HTMLSpanElement;
+  private readonly pickerTotal: HTMLSpanElement;
   private readonly tooltip: Tooltip;
   private readonly legend: Legend;
   private readonly banner: Banner;
@@ -72,7 +74,7 @@ class NetworkViewController {
     this.pickerInput = document.createElement("input");
     this.pickerInput.type = "number";
     this.pickerInput.min = "0";
-    this.pickerInput.addEventListener("change", () => {
+    this.pickerInput.addEventListener("input", () => {
       const value = Number(this.pickerInput.value);
       const count = this.data?.samples ?? 1;
       if (Number.isInteger(value) && value >= 0 && value < count) {
@@ -80,6 +82,9 @@ class NetworkViewController {
         this.model.save_changes();
       }
     });
+    this.pickerLabel = document.createElement("span");
+    this.pickerTotal = document.createElement("span");
+    this.picker.append(this.pickerLabel, this.pickerInput, this.pickerTotal);
     this.root.appendChild(this.picker);
 
     this.stage = document.createElement("div");
@@ -182,12 +187,12 @@ class NetworkViewController {
     this.legend.update(this.t, data.valueRange, data.weightRange);
     this.picker.hidden = data.samples <= 1;
     this.pickerInput.max = String(data.samples - 1);
-    this.pickerInput.value = String(this.model.get("sample"));
-    const label = document.createElement("span");
-    label.textContent = `${this.t.sample} `;
-    const total = document.createElement("span");
-    total.textContent = ` ${this.t.of} ${data.samples}`;
-    this.picker.replaceChildren(label, this.pickerInput, total);
+    const sample = String(this.model.get("sample"));
+    if (document.activeElement !== this.pickerInput || this.pickerInput.value === "") {
+      this.pickerInput.value = sample;
+    }
+    this.pickerLabel.textContent = `${this.t.sample} `;
+    this.pickerTotal.textContent = ` ${this.t.of} ${data.samples}`;
     this.root.dataset.neurons = String(data.neuronCount);
     this.root.dataset.edges = String(data.edgeCount);
     this.root.dataset.revision = String(data.revision);

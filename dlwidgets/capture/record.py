@@ -19,7 +19,9 @@ class Layer:
     model inputs, ``"input"``, ``"input.1"``…) whose tensors this call read,
     found from the tensors themselves. ``output`` is detached, on the CPU, and
     is the value the module returned even if a later in-place op overwrote it.
-    ``module`` is the live module (its current weights, not a copy).
+    ``grad`` is ∂L/∂output when traced with ``grads=True`` (same structure).
+    ``module`` is the live module (its current weights, not a copy); ``None``
+    for an op recorded with ``ops=True``, whose ``kind`` is the op's name.
     """
 
     name: str
@@ -29,7 +31,8 @@ class Layer:
     inputs: tuple[str, ...]
     input_shapes: tuple[tuple[int, ...], ...]
     output: Any
-    module: nn.Module = field(repr=False, compare=False)
+    grad: Any = None
+    module: nn.Module | None = field(default=None, repr=False, compare=False)
 
     @property
     def output_shape(self) -> tuple[int, ...] | None:
@@ -42,7 +45,10 @@ class Trace:
 
     ``trace["fc1"]`` finds a record by name; ``trace.model_inputs`` maps the
     names ``"input"``, ``"input.1"``… to the input tensors (detached, CPU);
-    ``trace.output`` is the model's return value (detached, CPU).
+    ``trace.output`` is the model's return value (detached, CPU). With
+    ``grads=True``: ``loss`` and ``param_grads`` (∂L/∂parameter by name).
+    ``bytes_copied`` counts the bytes brought from each accelerator (one
+    copy per device per trace).
     """
 
     def __init__(
@@ -50,10 +56,17 @@ class Trace:
         layers: list[Layer],
         model_inputs: dict[str, torch.Tensor],
         output: Any,
+        *,
+        loss: float | None = None,
+        param_grads: dict[str, torch.Tensor] | None = None,
+        bytes_copied: dict[str, int] | None = None,
     ) -> None:
         self.layers = layers
         self.model_inputs = model_inputs
         self.output = output
+        self.loss = loss
+        self.param_grads = param_grads or {}
+        self.bytes_copied = bytes_copied or {}
         self._by_name = {layer.name: layer for layer in layers}
 
     def __getitem__(self, name: str) -> Layer:

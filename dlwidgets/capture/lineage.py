@@ -1,0 +1,84 @@
+"""Which record produced each tensor: tags that follow tensors through torch ops.
+
+Every tensor a record returns is tagged with the record's name; a
+``TorchFunctionMode`` carries tags from the inputs of each op to its outputs,
+so the records a layer read from are found from the tensors themselves, even
+through ``view``, ``+`` or ``cat`` in the model's own code.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+from dlwidgets.capture.tensors import iter_tensors
+
+
+def union(*groups: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for group in groups for name in group))
+
+
+class Tags:
+    """``id(tensor) → names``, living exactly as long as each tensor.
+
+    A weakref callback drops an entry when its tensor dies, before the id can
+    be reused, so the trace keeps no tensor alive.
+    """
+
+    def __init__(self) -> None:
+        self._tags: dict[int, tuple[tuple[str, ...], weakref.ReferenceType[torch.Tensor]]] = {}
+
+    def set(self, tensor: torch.Tensor, names: tuple[str, ...]) -> None:
+        key = id(tensor)
+        tags = self._tags
+
+        def forget(_ref: object, key: int = key) -> None:
+            tags.pop(key, None)
+
+        tags[key] = (names, weakref.ref(tensor, forget))
+
+    def get(self, tensor: torch.Tensor) -> tuple[str, ...] | None:
+        entry = self._tags.get(id(tensor))
+        return entry[0] if entry is not None else None
+
+    def of(self, tensors: Iterable[torch.Tensor]) -> tuple[str, ...]:
+        return union(*(self.get(t) or () for t in tensors))
+
+
+# Called for each op run outside recorded modules, with its tensor inputs'
+# tags; returns True when it recorded the op itself (and tagged its outputs).
+OpRecorder = Callable[[Any, list[torch.Tensor], tuple[str, ...], Any], bool]
+
+
+class Lineage(TorchFunctionMode):
+    """Carries tags through every torch op run outside recorded modules."""
+
+    def __init__(self, tags: Tags, busy: Callable[[], bool], record_op: OpRecorder | None) -> None:
+        super().__init__()
+        self.tags = tags
+        self.busy = busy
+        self.record_op = record_op
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        if self.busy() or not isinstance(out, (torch.Tensor, tuple, list)):
+            return out  # inside a recorded module its own hook tags what it returns
+        inputs = list(iter_tensors((args, kwargs)))
+        names = self.tags.of(inputs)
+        if not names:
+            return out  # a constant (torch.zeros, arange…): not dataflow
+        if self.record_op is not None and self.record_op(func, inputs, names, out):
+            return out
+        input_ids = {id(t) for t in inputs}
+        for tensor in iter_tensors(out):
+            known = self.tags.get(tensor)
+            if known is None:
+                self.tags.set(tensor, names)
+            elif id(tensor) in input_ids:  # in-place: it now depends on every input
+                self.tags.set(tensor, union(known, names))
+        return out

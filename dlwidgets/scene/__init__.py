@@ -1,5 +1,5 @@
 """Trace → Scene: what to draw. Pure Python, no widget code."""
 
-from dlwidgets.scene.dense import Column, DenseScene, build_dense_scene
+from dlwidgets.scene.network import Column, NetworkScene, build_scene
 
-__all__ = ["Column", "DenseScene", "build_dense_scene"]
+__all__ = ["Column", "NetworkScene", "build_scene"]

@@ -10,19 +10,22 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from dlwidgets.scene.dense import DenseScene
+from dlwidgets.scene.network import NetworkScene
 from dlwidgets.wire import encode
 
 
-def topology(scene: DenseScene) -> dict[str, Any]:
+def topology(scene: NetworkScene) -> dict[str, Any]:
     return {
-        "kind": "dense",
+        "kind": "network",
         "columns": [
             {
                 "name": c.name,
                 "kind": c.kind,
                 "units": c.units,
+                "shape": list(c.shape),
+                "sources": c.sources,
                 "activation": c.activation,
+                "activations": c.activations,
                 "records": c.records,
             }
             for c in scene.columns
@@ -30,7 +33,7 @@ def topology(scene: DenseScene) -> dict[str, Any]:
     }
 
 
-def params(scene: DenseScene, revision: int) -> dict[str, Any]:
+def params(scene: NetworkScene, revision: int) -> dict[str, Any]:
     return {
         "revision": revision,
         "weight_range": scene.weight_range,
@@ -43,7 +46,7 @@ def params(scene: DenseScene, revision: int) -> dict[str, Any]:
     }
 
 
-def values(scene: DenseScene, revision: int) -> dict[str, Any]:
+def values(scene: NetworkScene, revision: int) -> dict[str, Any]:
     """``sent_at`` (ms since the epoch) lets the page measure kernel → frame latency."""
     return {
         "revision": revision,
@@ -52,6 +55,7 @@ def values(scene: DenseScene, revision: int) -> dict[str, Any]:
         "total_samples": scene.total_samples,
         "value_range": scene.value_range,
         "columns": [
-            {"a": encode(c.a), "z": None if c.z is None else encode(c.z)} for c in scene.columns
+            None if c.a is None else {"a": encode(c.a), "z": None if c.z is None else encode(c.z)}
+            for c in scene.columns
         ],
     }

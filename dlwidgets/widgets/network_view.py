@@ -1,4 +1,4 @@
-"""``NetworkView``: a live dense network drawn neuron by neuron."""
+"""``NetworkView``: a live network drawn neuron by neuron, other layers as labelled blocks."""
 
 from __future__ import annotations
 
@@ -11,15 +11,23 @@ import traitlets
 from torch import nn
 
 from dlwidgets.capture import Trace, trace
+from dlwidgets.capture.tensors import map_tensors
 from dlwidgets.errors import DlwidgetsError
-from dlwidgets.scene import DenseScene, build_dense_scene, payload
+from dlwidgets.scene import NetworkScene, build_scene, payload
+
+# The inputs of a forward pass: positional and keyword.
+Call = tuple[tuple[Any, ...], dict[str, Any] | None]
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 LANGUAGES = ("en", "vi")
 
 
 class NetworkView(anywidget.AnyWidget):
-    """Draw ``model`` on input ``x``: every unit a neuron, every weight an edge.
+    """Draw ``model`` on its inputs: every unit a neuron, every weight an edge.
+
+    Layers whose output is one feature vector per sample are drawn as
+    neurons; the others (convolutions, recurrences, attention…) as labelled
+    blocks with their shapes, joined along the real dataflow.
 
     >>> view = dw.NetworkView(model, x)   # leave it last in a cell to display it
     >>> view.update(x_new)                # run the live model on new input, redraw
@@ -46,8 +54,9 @@ class NetworkView(anywidget.AnyWidget):
     def __init__(
         self,
         model: nn.Module,
-        x: Any,
-        *,
+        *inputs: Any,
+        kwargs: dict[str, Any] | None = None,
+        ops: bool = False,
         max_samples: int = 64,
         lang: str = "en",
         **widget_kwargs: Any,
@@ -58,8 +67,9 @@ class NetworkView(anywidget.AnyWidget):
             raise ValueError(f"max_samples must be at least 1, got {max_samples}")
         self._max_samples = max_samples
         self._model: nn.Module | None = model
+        self._ops = ops
         self._revision = 0
-        self._trace, self._scene, self._x = self._run(model, x)
+        self._trace, self._scene, self._inputs = self._run(model, inputs, kwargs)
         self._param_versions = _versions(model)
         super().__init__(
             topology=payload.topology(self._scene),
@@ -84,7 +94,7 @@ class NetworkView(anywidget.AnyWidget):
         return self._trace
 
     @property
-    def scene(self) -> DenseScene:
+    def scene(self) -> NetworkScene:
         """The columns drawn, with the values the page shows."""
         return self._scene
 
@@ -96,39 +106,48 @@ class NetworkView(anywidget.AnyWidget):
 
     # -- commands -----------------------------------------------------------------
 
-    def update(self, x: Any) -> None:
-        """Run the live model on ``x`` and redraw (weights too, if they changed)."""
-        self._redraw(x, weights_changed=_versions(self.model) != self._param_versions)
+    def update(self, *inputs: Any, kwargs: dict[str, Any] | None = None) -> None:
+        """Run the live model on new inputs and redraw (weights too, if they changed)."""
+        self._redraw(
+            (inputs, kwargs), weights_changed=_versions(self.model) != self._param_versions
+        )
 
     def refresh(self) -> None:
         """Re-read the weights (after training) and redraw the last input."""
-        self._redraw(self._x, weights_changed=True)
+        self._redraw(self._inputs, weights_changed=True)
 
     def close(self) -> None:
         """Close the view in the page and drop every reference to the model and its data."""
         self._trace = None  # type: ignore[assignment]
         self._scene = None  # type: ignore[assignment]
-        self._x = None
+        self._inputs = None
         self._model = None
         super().close()
 
     # -- internals ----------------------------------------------------------------
 
-    def _run(self, model: nn.Module, x: Any) -> tuple[Trace, DenseScene, Any]:
-        if isinstance(x, torch.Tensor):
-            x = x.detach().clone()  # the view redraws this input later; the user may change theirs
-        tr = trace(model, x)
-        return tr, build_dense_scene(tr, max_samples=self._max_samples), x
+    def _run(
+        self, model: nn.Module, inputs: tuple[Any, ...], kwargs: dict[str, Any] | None
+    ) -> tuple[Trace, NetworkScene, Call]:
+        # The view redraws these inputs later; the user may change theirs meanwhile.
+        inputs = tuple(map_tensors(x, lambda t: t.detach().clone()) for x in inputs)
+        tr = trace(model, *inputs, kwargs=kwargs, ops=self._ops, reduce=self._keep_samples)
+        return tr, build_scene(tr, max_samples=self._max_samples), (inputs, kwargs)
 
-    def _redraw(self, x: Any, *, weights_changed: bool) -> None:
+    def _keep_samples(self, _name: str, tensor: torch.Tensor) -> torch.Tensor:
+        """On the model's device: only the samples the page can show are copied back."""
+        return tensor[: self._max_samples] if tensor.dim() == 2 else tensor
+
+    def _redraw(self, call: Call | None, *, weights_changed: bool) -> None:
         model = self.model
+        assert call is not None
         try:
-            tr, scene, x = self._run(model, x)
+            tr, scene, call = self._run(model, *call)
         except DlwidgetsError as exc:
             self.error = str(exc)
             raise
         structure = payload.topology(scene)
-        self._trace, self._scene, self._x = tr, scene, x
+        self._trace, self._scene, self._inputs = tr, scene, call
         self._revision += 1
         self._param_versions = _versions(model)
         with self.hold_sync():  # one message for the whole forward pass

@@ -22,6 +22,8 @@ const STRINGS = {
     identity: "identity",
     notComputed: "not reached yet",
     error: "Error",
+    shape: "output shape",
+    steps: "steps",
   },
   vi: {
     neuron: "nơ-ron",
@@ -42,6 +44,8 @@ const STRINGS = {
     identity: "đồng nhất",
     notComputed: "chưa tính tới",
     error: "Lỗi",
+    shape: "kích thước đầu ra",
+    steps: "các bước",
   },
 } as const;
 

@@ -3,8 +3,21 @@
 import type { Ctx2D } from "../src/render/network_painter";
 
 export interface Call {
-  op: "beginPath" | "moveTo" | "lineTo" | "stroke" | "fill" | "arc" | "fillRect" | "strokeRect" | "clearRect" | "setLineDash";
+  op:
+    | "beginPath"
+    | "moveTo"
+    | "lineTo"
+    | "bezierCurveTo"
+    | "stroke"
+    | "fill"
+    | "arc"
+    | "fillRect"
+    | "strokeRect"
+    | "clearRect"
+    | "setLineDash"
+    | "fillText";
   args: number[];
+  text?: string;
   strokeStyle: string;
   fillStyle: string;
   lineWidth: number;
@@ -17,6 +30,9 @@ export class FakeCtx implements Ctx2D {
   strokeStyle: Style = "#000";
   fillStyle: Style = "#000";
   lineWidth = 1;
+  font = "10px sans-serif";
+  textAlign: CanvasTextAlign = "start";
+  textBaseline: CanvasTextBaseline = "alphabetic";
 
   private record(op: Call["op"], args: number[]): void {
     this.calls.push({
@@ -61,6 +77,13 @@ export class FakeCtx implements Ctx2D {
   }
   setLineDash(segments: number[]): void {
     this.record("setLineDash", [...segments]);
+  }
+  bezierCurveTo(a: number, b: number, c: number, d: number, x: number, y: number): void {
+    this.record("bezierCurveTo", [a, b, c, d, x, y]);
+  }
+  fillText(text: string, x: number, y: number): void {
+    this.record("fillText", [x, y]);
+    this.calls[this.calls.length - 1]!.text = text;
   }
 }
 

@@ -31,11 +31,15 @@ export function traits(units: number[], o: NetOptions = {}): { topology: Topolog
   const weight = o.weight ?? ((c, j, i) => pseudo(c * 10007 + j * 101 + i));
   const activation = o.activation ?? ((c, u, s) => pseudo(c * 7919 + u * 31 + s + 0.5));
   const bias = o.bias ?? ((c, u) => pseudo(c * 313 + u + 0.25));
+  // A 0 in `units` is a block (a Conv2d-like layer of shape 4×6×6).
   const columns: ColumnSpec[] = units.map((n, c) => ({
     name: c === 0 ? "input" : `fc${c}`,
-    kind: c === 0 ? "input" : "linear",
+    kind: c === 0 ? "Input" : n === 0 ? "Conv2d" : "Linear",
     units: n,
-    activation: c === 0 ? null : "relu",
+    shape: n === 0 ? [4, 6, 6] : [n],
+    sources: c === 0 ? [] : [c - 1],
+    activation: c === 0 ? null : "ReLU",
+    activations: c === 0 ? [] : ["ReLU"],
     records: [],
   }));
   const grid = (rows: number, cols: number, f: (r: number, k: number) => number): number[] =>
@@ -44,10 +48,10 @@ export function traits(units: number[], o: NetOptions = {}): { topology: Topolog
     revision: 1,
     weight_range: o.weightRange ?? 1,
     columns: units.map((n, c) => {
-      if (c === 0) return null;
+      if (c === 0 || n === 0) return null;
       const prev = units[c - 1]!;
       return {
-        weight: wire(grid(n, prev, (j, i) => weight(c, j, i)), [n, prev]),
+        weight: prev === 0 ? null : wire(grid(n, prev, (j, i) => weight(c, j, i)), [n, prev]),
         bias: wire(grid(1, n, (_, u) => bias(c, u)), [n]),
       };
     }),
@@ -59,11 +63,12 @@ export function traits(units: number[], o: NetOptions = {}): { topology: Topolog
     total_samples: 100,
     value_range: o.valueRange ?? 1,
     columns: units.map((n, c) => {
+      if (n === 0) return null;
       const a = wire(grid(samples, n, (s, u) => activation(c, u, s)), [samples, n]);
       return { a, z: c === 0 ? null : wire(grid(samples, n, (s, u) => activation(c, u, s) - 0.5), [samples, n]) };
     }),
   };
-  return { topology: { kind: "dense", columns }, params, values };
+  return { topology: { kind: "network", columns }, params, values };
 }
 
 export function network(units: number[], o: NetOptions = {}): NetworkData {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { layoutNetwork, MARGIN, neuronAt, preferredHeight, unitY } from "../src/scene/layout";
+import { BLOCK, blockAt, MIN_GAP, middleY } from "../src/scene/layout";
 
 describe("layoutNetwork", () => {
   const layout = layoutNetwork([4, 8, 8, 3], 760, 400);
@@ -80,5 +81,25 @@ describe("neuronAt", () => {
     expect(neuronAt(layout, first.x, unitY(first, 0) - 60)).toBeNull(); // above the first unit
     expect(neuronAt(layout, first.x + 20, unitY(first, 1))).toBeNull(); // beside, out of reach
     expect(neuronAt(layout, -500, -500)).toBeNull();
+  });
+});
+
+describe("blocks and wide models", () => {
+  it("gives a block its box and skips it when looking for neurons", () => {
+    const layout = layoutNetwork([4, 0, 3], 760, 400);
+    const block = layout.columns[1]!;
+    expect(block.units).toBe(0);
+    expect(block.half).toBe(BLOCK.width / 2);
+    expect(blockAt(layout, block.x, middleY(layout))).toBe(1);
+    expect(blockAt(layout, block.x, middleY(layout) + BLOCK.height)).toBeNull();
+    expect(neuronAt(layout, block.x, middleY(layout))).toBeNull();
+  });
+
+  it("keeps columns MIN_GAP apart by growing wider than the view", () => {
+    const units = Array.from({ length: 20 }, () => 0);
+    const layout = layoutNetwork(units, 760, 400);
+    expect(layout.width).toBeGreaterThan(760);
+    const gaps = layout.columns.slice(1).map((c, i) => c.x - layout.columns[i]!.x);
+    for (const gap of gaps) expect(gap).toBeCloseTo(MIN_GAP, 6);
   });
 });

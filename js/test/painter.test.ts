@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { css, diverging, NEGATIVE, POSITIVE } from "../src/render/colors";
-import { paintEdges, paintNeurons, paintRing, WIDTH_LEVELS } from "../src/render/network_painter";
+import { paintBlocks, paintEdges, paintLinks, paintNeurons, paintRing, WIDTH_LEVELS } from "../src/render/network_painter";
+import { NetworkData } from "../src/scene/network";
 import { layoutNetwork, unitY, type ColumnLayout } from "../src/scene/layout";
 import { alphaOf, FakeCtx, type Call } from "./fake_ctx";
-import { network } from "./fixtures";
+import { network, traits } from "./fixtures";
 
 const UNITS = [4, 8, 8, 3];
 const layout = layoutNetwork(UNITS, 760, 400);
@@ -185,5 +186,37 @@ describe("paintRing", () => {
     paintRing(none, layout, { column: 3, unit: 3 }, "#f00", 2);
     paintRing(none, layout, { column: 9, unit: 0 }, "#f00", 2);
     expect(none.calls).toHaveLength(0);
+  });
+});
+
+describe("paintLinks and paintBlocks", () => {
+  it("links columns without drawn weights, and arcs over skipped columns", () => {
+    const t = traits([4, 0, 8, 3]);
+    t.topology.columns[3]!.sources = [1, 2];
+    const data = new NetworkData(t.topology, t.params, t.values);
+    const ctx = new FakeCtx();
+    const layout = layoutNetwork([4, 0, 8, 3], 760, 400);
+    // input→block, block→fc2 (fc2 has no matrix: it reads a block), block→fc3 as a skip;
+    // fc2→fc3 is drawn as weighted edges instead
+    expect(paintLinks(ctx, layout, data, 3)).toBe(3);
+    expect(ctx.ops("bezierCurveTo")).toHaveLength(1);
+    expect(ctx.ops("lineTo")).toHaveLength(2);
+  });
+
+  it("draws a block as a box with its kind and shape", () => {
+    const data = network([4, 0, 3]);
+    const ctx = new FakeCtx();
+    expect(paintBlocks(ctx, layoutNetwork([4, 0, 3], 760, 400), data, 2)).toBe(1);
+    expect(ctx.ops("strokeRect")).toHaveLength(1);
+    const texts = ctx.ops("fillText").map((c) => c.text);
+    expect(texts).toEqual(["Conv2d", "4×6×6", "ReLU"]);
+  });
+
+  it("paints no neuron and no edge for a block", () => {
+    const data = network([4, 0, 3]);
+    const ctx = new FakeCtx();
+    const layout = layoutNetwork([4, 0, 3], 760, 400);
+    expect(paintNeurons(ctx, layout, data, 0, 2)).toBe(7);
+    expect(paintEdges(new FakeCtx(), layout, data, 2)).toBe(0);
   });
 });

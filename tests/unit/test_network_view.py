@@ -138,13 +138,49 @@ def test_bad_update_raises_names_the_layer_and_shows_the_error(mlp: nn.Sequentia
     assert view.error == ""
 
 
-def test_unsupported_model_is_refused_with_the_layer_named() -> None:
+def test_other_layers_are_drawn_as_blocks_and_the_model_is_unchanged() -> None:
     model = nn.Sequential(nn.Linear(4, 4), nn.LayerNorm(4), nn.Linear(4, 2))
     x = torch.randn(1, 4)
     before = ModelState.of(model)
-    with pytest.raises(dw.UnsupportedModelError, match=r"layer '1' \(LayerNorm, output \[1, 4\]\)"):
-        dw.NetworkView(model, x)
+    view = dw.NetworkView(model, x)
+    kinds = [(c["kind"], c["units"], c["shape"]) for c in view.topology["columns"]]
+    assert kinds == [
+        ("Input", 4, [4]),
+        ("Linear", 4, [4]),
+        ("LayerNorm", 4, [4]),
+        ("Linear", 2, [2]),
+    ]
+    assert view.values["columns"][2] is not None and view.params["columns"][2] is None
+    view.close()
     before.assert_same(ModelState.of(model))
+
+
+def test_several_inputs_and_keyword_inputs() -> None:
+    class Two(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.f = nn.Linear(2, 3)
+            self.g = nn.Linear(2, 3)
+
+        def forward(self, x: torch.Tensor, y: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
+            return self.f(x) + self.g(y) * scale
+
+    model = Two()
+    view = dw.NetworkView(model, torch.randn(2, 2), torch.randn(2, 2), kwargs={"scale": 2.0})
+    assert [c["name"] for c in view.topology["columns"]][:2] == ["input", "input.1"]
+    view.update(torch.ones(2, 2), torch.zeros(2, 2), kwargs={"scale": 3.0})
+    np.testing.assert_allclose(
+        wire.decode(view.values["columns"][2]["a"]),
+        model.f(torch.ones(2, 2)).detach().numpy(),
+        rtol=1e-6,
+    )
+
+
+def test_only_the_samples_shown_are_kept() -> None:
+    model = mlp_4883()
+    view = dw.NetworkView(model, torch.randn(500, 4), max_samples=10)
+    assert view.trace["0"].output.shape == (10, 8)
+    assert view.values["samples"] == 10 and view.values["total_samples"] == 500
 
 
 def test_bad_arguments() -> None:

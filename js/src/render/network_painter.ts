@@ -2,7 +2,7 @@
 // (one per colour and width level) and drawn into a cached layer; neurons
 // and highlights are cheap and drawn every frame on top of it.
 
-import { type Layout, unitY, type UnitRef } from "../scene/layout";
+import { BLOCK, type Layout, middleY, unitY, type UnitRef } from "../scene/layout";
 import type { NetworkData } from "../scene/network";
 import { css, diverging, NEGATIVE, POSITIVE } from "./colors";
 
@@ -21,6 +21,11 @@ export type Ctx2D = Pick<
   | "strokeStyle"
   | "fillStyle"
   | "lineWidth"
+  | "bezierCurveTo"
+  | "fillText"
+  | "font"
+  | "textAlign"
+  | "textBaseline"
 >;
 
 /** How many line widths |w| is quantised into (each a separate path). */
@@ -38,12 +43,11 @@ export function paintEdges(ctx: Ctx2D, layout: Layout, data: NetworkData, step: 
   const range = data.weightRange > 0 ? data.weightRange : 1;
   let drawn = 0;
   for (let c = 1; c < layout.columns.length; c++) {
-    const params = data.params[c];
-    if (params === null || params === undefined) continue;
+    const w = data.params[c]?.weight;
+    if (w === null || w === undefined) continue;
     const from = layout.columns[c - 1]!;
     const to = layout.columns[c]!;
     const buckets: number[][] = Array.from({ length: 2 * WIDTH_LEVELS }, () => []);
-    const w = params.weight;
     const fanIn = w.shape[1]!;
     for (let j = 0; j < to.units; j++) {
       const y2 = unitY(to, j);
@@ -85,6 +89,7 @@ export function paintNeurons(
   const weightRange = data.weightRange > 0 ? data.weightRange : 1;
   let drawn = 0;
   layout.columns.forEach((col, c) => {
+    if (col.units === 0) return;
     const future = c > step;
     ctx.setLineDash(future ? [3, 3] : []);
     ctx.lineWidth = col.r > 3 ? 1 : 0.5;
@@ -121,4 +126,73 @@ export function paintRing(ctx: Ctx2D, layout: Layout, ref: UnitRef, color: strin
   ctx.beginPath();
   ctx.arc(col.x, unitY(col, ref.unit), col.r + width + 1, 0, 2 * Math.PI);
   ctx.stroke();
+}
+
+/** The dataflow between columns that have no weight matrix drawn: one line each (arcs for skips). */
+export function paintLinks(ctx: Ctx2D, layout: Layout, data: NetworkData, step: number): number {
+  const y = middleY(layout);
+  let drawn = 0;
+  ctx.setLineDash([]);
+  data.columns.forEach((column, c) => {
+    const to = layout.columns[c]!;
+    const weighted = (data.params[c]?.weight ?? null) !== null;
+    for (const s of column.sources) {
+      if (weighted && s === c - 1) continue;
+      const from = layout.columns[s];
+      if (from === undefined) continue;
+      ctx.strokeStyle = c > step ? "rgba(110,118,129,0.25)" : "rgba(110,118,129,0.85)";
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      const x1 = from.x + from.half;
+      const x2 = to.x - to.half;
+      ctx.moveTo(x1, y);
+      if (s === c - 1) {
+        ctx.lineTo(x2, y);
+      } else {
+        // A skip over other columns arcs above them.
+        const lift = BLOCK.height / 2 + 18 + 6 * Math.min(c - s, 6);
+        ctx.bezierCurveTo(x1 + 30, y - lift, x2 - 30, y - lift, x2, y);
+      }
+      ctx.stroke();
+      drawn++;
+    }
+  });
+  return drawn;
+}
+
+/** Layers drawn as labelled boxes: kind, merged steps and output shape. */
+export function paintBlocks(ctx: Ctx2D, layout: Layout, data: NetworkData, step: number): number {
+  const y = middleY(layout);
+  let drawn = 0;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  data.columns.forEach((column, c) => {
+    const col = layout.columns[c]!;
+    if (col.units !== 0) return;
+    const future = c > step;
+    const left = col.x - col.half;
+    const top = y - BLOCK.height / 2;
+    ctx.setLineDash(future ? [3, 3] : []);
+    ctx.fillStyle = future ? "#ffffff" : "#f3f5f8";
+    ctx.strokeStyle = future ? "#9a9a9a" : "#57606a";
+    ctx.lineWidth = 1;
+    ctx.fillRect(left, top, 2 * col.half, BLOCK.height);
+    ctx.strokeRect(left, top, 2 * col.half, BLOCK.height);
+    ctx.fillStyle = future ? "#9a9a9a" : "#1f2328";
+    ctx.font = "600 11px system-ui, sans-serif";
+    ctx.fillText(fit(column.kind, 15), col.x, y - 11);
+    ctx.font = "11px ui-monospace, monospace";
+    ctx.fillText(fit(column.shape.join("×") || "–", 14), col.x, y + 5);
+    if (column.activations.length > 0) {
+      ctx.font = "10px system-ui, sans-serif";
+      ctx.fillText(fit(column.activations.join(" · "), 17), col.x, y + 19);
+    }
+    drawn++;
+  });
+  ctx.setLineDash([]);
+  return drawn;
+}
+
+function fit(text: string, chars: number): string {
+  return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`;
 }

@@ -3,23 +3,27 @@
 
 import { decodeFloat32, type Float32Tensor, type WireArray } from "../wire";
 
+/** A column: `units` neurons, or a labelled block when `units` is 0. */
 export interface ColumnSpec {
   name: string;
   kind: string;
   units: number;
+  shape: number[]; // per sample
+  sources: number[]; // the columns it reads
   activation: string | null;
+  activations: string[];
   records: string[];
 }
 
 export interface Topology {
-  kind: "dense";
+  kind: "network";
   columns: ColumnSpec[];
 }
 
 export interface ParamsTrait {
   revision: number;
   weight_range: number;
-  columns: ({ weight: WireArray; bias: WireArray } | null)[];
+  columns: ({ weight: WireArray | null; bias: WireArray } | null)[];
 }
 
 export interface ValuesTrait {
@@ -28,11 +32,11 @@ export interface ValuesTrait {
   samples: number;
   total_samples: number;
   value_range: number;
-  columns: { a: WireArray; z: WireArray | null }[];
+  columns: ({ a: WireArray; z: WireArray | null } | null)[];
 }
 
 export interface ColumnParams {
-  weight: Float32Tensor; // [units, previous units]
+  weight: Float32Tensor | null; // [units, previous units]; null when no edges are drawn
   bias: Float32Array;
 }
 
@@ -44,7 +48,7 @@ export interface ColumnValues {
 export class NetworkData {
   readonly columns: ColumnSpec[];
   readonly params: (ColumnParams | null)[];
-  readonly values: ColumnValues[];
+  readonly values: (ColumnValues | null)[];
   readonly weightRange: number;
   readonly valueRange: number;
   readonly samples: number;
@@ -61,12 +65,13 @@ export class NetworkData {
       );
     }
     this.params = params.columns.map((p) =>
-      p === null ? null : { weight: decodeFloat32(p.weight), bias: decodeFloat32(p.bias).data },
+      p === null
+        ? null
+        : { weight: p.weight === null ? null : decodeFloat32(p.weight), bias: decodeFloat32(p.bias).data },
     );
-    this.values = values.columns.map((v) => ({
-      a: decodeFloat32(v.a),
-      z: v.z === null ? null : decodeFloat32(v.z),
-    }));
+    this.values = values.columns.map((v) =>
+      v === null ? null : { a: decodeFloat32(v.a), z: v.z === null ? null : decodeFloat32(v.z) },
+    );
     this.weightRange = params.weight_range;
     this.valueRange = values.value_range;
     this.samples = values.samples;
@@ -80,18 +85,18 @@ export class NetworkData {
   }
 
   get edgeCount(): number {
-    return this.params.reduce((n, p) => n + (p === null ? 0 : p.weight.data.length), 0);
+    return this.params.reduce((n, p) => n + (p?.weight?.data.length ?? 0), 0);
   }
 
-  /** Activation a of a unit for one sample. */
+  /** Activation a of a unit for one sample (NaN for a block). */
   activation(column: number, unit: number, sample: number): number {
-    const a = this.values[column]!.a;
-    return a.data[sample * a.shape[1]! + unit]!;
+    const a = this.values[column]?.a;
+    return a === undefined ? Number.NaN : a.data[sample * a.shape[1]! + unit]!;
   }
 
-  /** Pre-activation z (null for the input column). */
+  /** Pre-activation z (null for the input column and for steps without one). */
   preActivation(column: number, unit: number, sample: number): number | null {
-    const z = this.values[column]!.z;
+    const z = this.values[column]?.z ?? null;
     return z === null ? null : z.data[sample * z.shape[1]! + unit]!;
   }
 
@@ -102,7 +107,8 @@ export class NetworkData {
 
   /** Weight from unit `from` of column-1 to unit `to` of column. */
   weight(column: number, to: number, from: number): number {
-    const w = this.params[column]!.weight;
+    const w = this.params[column]?.weight;
+    if (w === null || w === undefined) throw new Error(`network: column ${column} has no weights`);
     return w.data[to * w.shape[1]! + from]!;
   }
 }

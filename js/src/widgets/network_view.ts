@@ -4,8 +4,17 @@
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { formatNumber, strings, type Strings } from "../i18n";
-import { paintEdges, paintNeurons, paintRing } from "../render/network_painter";
-import { layoutNetwork, neuronAt, preferredHeight, unitY, type Layout, type UnitRef } from "../scene/layout";
+import { paintBlocks, paintEdges, paintLinks, paintNeurons, paintRing } from "../render/network_painter";
+import {
+  blockAt,
+  layoutNetwork,
+  middleY,
+  neuronAt,
+  preferredHeight,
+  unitY,
+  type Layout,
+  type UnitRef,
+} from "../scene/layout";
 import { NetworkData, type ParamsTrait, type Topology, type ValuesTrait } from "../scene/network";
 import { Banner } from "../ui/banner";
 import { Legend } from "../ui/legend";
@@ -52,6 +61,7 @@ class NetworkViewController {
   private readonly resize: ResizeObserver;
   private data: NetworkData | null = null;
   private layout: Layout | null = null;
+  private layoutWidth = 0; // the stage width the layout was made for (it may scroll wider)
   private seen: { topology?: Topology; params?: ParamsTrait; values?: ValuesTrait } = {};
   private edgesDirty = true;
   private edgeStep = -1;
@@ -107,7 +117,7 @@ class NetworkViewController {
       this.model.on(`change:${name}`, this.onChange);
     }
     this.resize = new ResizeObserver(() => {
-      if (this.layout !== null && Math.round(this.stage.clientWidth) !== Math.round(this.layout.width)) {
+      if (this.layout !== null && Math.round(this.stage.clientWidth) !== this.layoutWidth) {
         this.layout = null;
         this.queueSync();
       }
@@ -178,8 +188,8 @@ class NetworkViewController {
     const data = this.data!;
     if (this.layout === null) {
       const units = data.columns.map((c) => c.units);
-      const width = Math.round(this.stage.clientWidth) || DEFAULT_WIDTH;
-      this.layout = layoutNetwork(units, width, preferredHeight(units));
+      this.layoutWidth = Math.round(this.stage.clientWidth) || DEFAULT_WIDTH;
+      this.layout = layoutNetwork(units, this.layoutWidth, preferredHeight(units));
       this.resizeCanvases(this.layout);
       this.edgesDirty = true;
     }
@@ -218,8 +228,12 @@ class NetworkViewController {
       const name = document.createElement("strong");
       name.textContent = column.kind === "Input" ? t.input : column.name;
       const detail = document.createElement("span");
-      const kind = column.kind === "Input" ? "" : `${column.kind} · ${column.activation ?? t.identity} · `;
-      detail.textContent = `${kind}${column.units} ${t.units}`;
+      if (column.units === 0) {
+        detail.textContent = column.kind === "Input" ? `[${column.shape.join(", ")}]` : column.kind;
+      } else {
+        const kind = column.kind === "Input" ? "" : `${column.kind} · ${column.activation ?? t.identity} · `;
+        detail.textContent = `${kind}${column.units} ${t.units}`;
+      }
       item.append(name, detail);
       return item;
     });
@@ -237,6 +251,7 @@ class NetworkViewController {
       if (edgeCtx !== null) {
         edgeCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
         edgeCtx.clearRect(0, 0, layout.width, layout.height);
+        paintLinks(edgeCtx, layout, data, step);
         paintEdges(edgeCtx, layout, data, step);
       }
       this.edgesDirty = false;
@@ -248,6 +263,7 @@ class NetworkViewController {
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     ctx.drawImage(this.edgeLayer, 0, 0);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    paintBlocks(ctx, layout, data, step);
     paintNeurons(ctx, layout, data, this.model.get("sample"), step);
     const selected = this.selectedRef();
     if (selected !== null) paintRing(ctx, layout, selected, "#111111", 2.5);
@@ -272,8 +288,10 @@ class NetworkViewController {
     if (this.data === null || this.layout === null) return null;
     const c = this.data.columns.findIndex((col) => col.name === layer);
     const col = this.layout.columns[c];
-    if (col === undefined || index < 0 || index >= col.units) return null;
+    if (col === undefined) return null;
     const box = this.canvas.getBoundingClientRect();
+    if (col.units === 0) return { x: box.left + col.x, y: box.top + middleY(this.layout) };
+    if (index < 0 || index >= col.units) return null;
     return { x: box.left + col.x, y: box.top + unitY(col, index) };
   }
 
@@ -282,8 +300,10 @@ class NetworkViewController {
     const ref = x < 0 ? null : neuronAt(this.layout, x, y);
     const changed = ref?.column !== this.hover?.column || ref?.unit !== this.hover?.unit;
     this.hover = ref;
-    if (ref === null) this.tooltip.hide();
-    else this.showTooltip(ref, x, y);
+    const block = ref === null && x >= 0 ? blockAt(this.layout, x, y) : null;
+    if (ref !== null) this.showTooltip(ref, x, y);
+    else if (block !== null) this.showBlockTooltip(block, x, y);
+    else this.tooltip.hide();
     if (changed) this.draw();
   }
 
@@ -305,6 +325,15 @@ class NetworkViewController {
     const f = column.activation ?? t.identity;
     rows.push({ key: "a", label: `${t.activationOut} = ${f}(z)`, value: formatNumber(a) });
     this.tooltip.show(`${column.name} · ${t.neuron} ${ref.unit}`, rows, x, y);
+  }
+
+  private showBlockTooltip(c: number, x: number, y: number): void {
+    const column = this.data!.columns[c]!;
+    const rows: TooltipRow[] = [{ key: "shape", label: this.t.shape, value: `[${column.shape.join(", ")}]` }];
+    if (column.records.length > 1) {
+      rows.push({ key: "records", label: this.t.steps, value: column.records.join(", ") });
+    }
+    this.tooltip.show(`${column.name} · ${column.kind}`, rows, x, y);
   }
 
   private onClick(x: number, y: number): void {

@@ -14,9 +14,9 @@ def preserved(model: nn.Module) -> Iterator[None]:
     """Run a block and then restore everything a forward pass may change.
 
     A forward in train mode updates BatchNorm running statistics and draws
-    from the RNG (Dropout); both are put back. Every buffer is copied back:
+    from the RNG (Dropout); both are put back. Buffers are compared by value:
     BatchNorm's kernel writes its running statistics without bumping the
-    tensors' version counters, so a cheaper "was it written?" test would miss it.
+    tensors' version counters, so a version test would miss them.
     """
     modes = [(module, module.training) for module in model.modules()]
     buffers = [(buf, buf.detach().clone()) for buf in model.buffers()]
@@ -29,7 +29,10 @@ def preserved(model: nn.Module) -> Iterator[None]:
             module.training = training
         with torch.no_grad():
             for buf, saved in buffers:
-                buf.copy_(saved)
+                # Only what changed: copying bumps a buffer's version, and an
+                # autograd graph that read it (eval-mode BatchNorm) would break.
+                if not torch.equal(buf, saved):
+                    buf.copy_(saved)
         torch.random.set_rng_state(cpu_rng)
         if cuda_rng is not None:
             torch.cuda.set_rng_state_all(cuda_rng)

@@ -87,14 +87,14 @@ def trace(
                     output = model(*inputs, **kwargs)
             except Exception as exc:
                 raise recorder.error(exc, model) from exc
-            if grads:
+            layer_grads: dict[int, torch.Tensor] = {}
+            param_grads: dict[str, torch.Tensor] = {}
+            if grads:  # before the buffers are put back: the graph may have read them
                 loss = _loss(output, target, loss_fn)
+                layer_grads, param_grads = _backward(recorder.done, model, loss)
     finally:
         for handle in handles:
             handle.remove()
-    layer_grads, param_grads = (
-        _backward(recorder.done, model, loss) if loss is not None else ({}, {})
-    )
     return _finish(recorder.done, named_inputs, output, loss, layer_grads, param_grads)
 
 

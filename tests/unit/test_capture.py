@@ -206,3 +206,127 @@ def test_cuda_model_is_traced_to_host_tensors() -> None:
     tr = dw.trace(model, x)
     assert all(layer.output.device.type == "cpu" for layer in tr.layers)
     assert torch.allclose(tr["4"].output, model(x).cpu(), atol=1e-5)
+
+
+def test_ops_records_functional_calls_with_their_scope() -> None:
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self.fc(x)
+            y += x
+            return F.relu(y)
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.block = Block()
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            h = self.block(x)
+            return torch.cat([h, 2 * h], dim=1).flatten(1)  # a no-op flatten: not a step
+
+    model, x = Net(), torch.randn(2, 3)
+    tr = dw.trace(model, x, ops=True)
+    assert [(r.name, r.kind) for r in tr.layers] == [
+        ("block.fc", "Linear"),
+        ("block.add_", "add_"),
+        ("block.relu", "relu"),
+        ("mul", "mul"),
+        ("cat", "cat"),
+    ]
+    assert tr["block.add_"].inputs == ("block.fc", "input")
+    assert tr["cat"].inputs == ("block.relu", "mul")
+    assert tr["block.add_"].module is None
+    y = model.block.fc(x)
+    assert torch.allclose(tr["block.fc"].output, y)  # not the value += wrote over it
+    assert torch.allclose(tr["block.add_"].output, y + x)
+    assert torch.allclose(tr["cat"].output, model(x))
+
+
+def test_grads_equal_autograd_and_leave_dot_grad_alone(named_net: NamedNet) -> None:
+    named_net.eval()
+    x, target = torch.randn(4, 4), torch.tensor([0, 1, 1, 0])
+    named_net.fc1.weight.grad = torch.full_like(named_net.fc1.weight, 7.0)
+    tr = dw.trace(named_net, x, grads=True, target=target)
+    assert torch.equal(named_net.fc1.weight.grad, torch.full_like(named_net.fc1.weight, 7.0))
+    assert named_net.fc2.weight.grad is None
+
+    reference = NamedNet()
+    reference.load_state_dict(named_net.state_dict())
+    reference.eval()
+    z = reference.fc1(x)
+    z.retain_grad()
+    loss = F.cross_entropy(
+        reference(x) if False else reference.fc2(reference.drop(F.relu(reference.bn(z)))), target
+    )
+    loss.backward()
+    assert tr.loss == pytest.approx(loss.item(), rel=1e-6)
+    assert torch.allclose(tr["fc1"].grad, z.grad, atol=1e-7)
+    assert torch.allclose(tr.param_grads["fc2.weight"], reference.fc2.weight.grad, atol=1e-7)
+    assert set(tr.param_grads) == {n for n, _ in named_net.named_parameters()}
+
+
+def test_grads_with_a_loss_function_and_its_errors(mlp: nn.Sequential) -> None:
+    x = torch.randn(3, 4)
+    tr = dw.trace(mlp, x, grads=True, loss_fn=lambda out: out.pow(2).mean())
+    assert tr.loss == pytest.approx(mlp(x).pow(2).mean().item(), rel=1e-6)
+    assert tr["4"].grad.shape == (3, 3)
+    with pytest.raises(TypeError, match="exactly one of target"):
+        dw.trace(mlp, x, grads=True)
+    with pytest.raises(dw.TraceError, match=r"loss must be a scalar"):
+        dw.trace(mlp, x, grads=True, loss_fn=lambda out: out)
+    with pytest.raises(dw.TraceError, match=r"loss failed on the model's output \(3, 3\)"):
+        dw.trace(mlp, x, grads=True, target=torch.tensor([0, 1, 9]))
+    assert all(p.grad is None for p in mlp.parameters())
+
+
+def test_reduce_runs_on_each_captured_tensor(mlp: nn.Sequential) -> None:
+    seen: list[str] = []
+
+    def first_two(name: str, tensor: torch.Tensor) -> torch.Tensor:
+        seen.append(name)
+        return tensor[:2]
+
+    tr = dw.trace(mlp, torch.randn(10, 4), reduce=first_two)
+    assert seen == ["0", "1", "2", "3", "4"]
+    assert all(layer.output.shape[0] == 2 for layer in tr.layers)
+    assert tr.output.shape == (10, 3)  # the model's own output is whole
+    assert tr.bytes_copied == {}  # nothing to bring back from an accelerator
+
+
+def test_half_precision_models_are_traced() -> None:
+    model = mlp_4883().to(torch.bfloat16)
+    tr = dw.trace(model, torch.randn(2, 4, dtype=torch.bfloat16))
+    assert tr["4"].output.dtype == torch.bfloat16
+    assert torch.equal(
+        tr["4"].output,
+        model(torch.zeros(0, 4, dtype=torch.bfloat16))
+        .new_empty(0)
+        .new_tensor(model(tr.model_inputs["input"]).detach()),
+    )
+
+
+def test_500_traces_keep_no_memory() -> None:
+    model = mlp_4883()
+    x = torch.randn(4, 4)
+    for _ in range(5):
+        dw.trace(model, x, ops=True)
+    gc.collect()
+    baseline = _live_tensors()
+    for _ in range(500):
+        dw.trace(model, x, ops=True)
+    gc.collect()
+    assert _live_tensors() <= baseline
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_copies_once_per_device_into_host_memory() -> None:
+    model = mlp_4883().cuda()
+    tr = dw.trace(model, torch.randn(64, 4, device="cuda"), grads=True, target=torch.zeros(64))
+    assert set(tr.bytes_copied) == {"cuda:0"}
+    assert tr.bytes_copied["cuda:0"] >= sum(r.output.numel() * 4 for r in tr.layers)
+    assert all(r.output.device.type == "cpu" and r.grad.device.type == "cpu" for r in tr.layers)

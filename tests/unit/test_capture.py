@@ -301,12 +301,8 @@ def test_half_precision_models_are_traced() -> None:
     model = mlp_4883().to(torch.bfloat16)
     tr = dw.trace(model, torch.randn(2, 4, dtype=torch.bfloat16))
     assert tr["4"].output.dtype == torch.bfloat16
-    assert torch.equal(
-        tr["4"].output,
-        model(torch.zeros(0, 4, dtype=torch.bfloat16))
-        .new_empty(0)
-        .new_tensor(model(tr.model_inputs["input"]).detach()),
-    )
+    with torch.no_grad():
+        assert torch.equal(tr["4"].output, model(tr.model_inputs["input"]))
 
 
 def test_500_traces_keep_no_memory() -> None:

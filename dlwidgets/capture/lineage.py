@@ -49,9 +49,10 @@ class Tags:
         return union(*(self.get(t) or () for t in tensors))
 
 
-# Called for each op run outside recorded modules, with its tensor inputs'
-# tags; returns True when it recorded the op itself (and tagged its outputs).
-OpRecorder = Callable[[Any, list[torch.Tensor], tuple[str, ...], Any], bool]
+# Called for each op run outside recorded modules, with its tensor inputs, their
+# tags, its output and whether it wrote an input in place; returns True when it
+# recorded the op itself (and tagged its outputs).
+OpRecorder = Callable[[Any, list[torch.Tensor], tuple[str, ...], Any, bool], bool]
 
 
 class Lineage(TorchFunctionMode):
@@ -65,15 +66,20 @@ class Lineage(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
-        if self.busy() or not isinstance(out, (torch.Tensor, tuple, list)):
-            return out  # inside a recorded module its own hook tags what it returns
+        if self.busy():
+            return func(*args, **kwargs)  # inside a recorded module: its hook tags the output
         inputs = list(iter_tensors((args, kwargs)))
+        versions = [t._version for t in inputs] if self.record_op is not None else []
+        out = func(*args, **kwargs)
+        if not isinstance(out, (torch.Tensor, tuple, list)):
+            return out
         names = self.tags.of(inputs)
         if not names:
             return out  # a constant (torch.zeros, arange…): not dataflow
-        if self.record_op is not None and self.record_op(func, inputs, names, out):
-            return out
+        if self.record_op is not None:
+            in_place = any(t._version != v for t, v in zip(inputs, versions, strict=True))
+            if self.record_op(func, inputs, names, out, in_place):
+                return out
         input_ids = {id(t) for t in inputs}
         for tensor in iter_tensors(out):
             known = self.tags.get(tensor)

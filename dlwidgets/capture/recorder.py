@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.autograd.graph import GradientEdge, get_gradient_edge
 
 from dlwidgets.capture.lineage import Tags
 from dlwidgets.capture.tensors import describe, iter_tensors, map_tensors
@@ -35,7 +36,11 @@ class Call:
     input_shapes: tuple[tuple[int, ...], ...]
     input_text: str
     captured: Any = None
-    live: Any = field(default=None, repr=False)  # the graph's own tensors (grads=True)
+    # grads=True: the tensors returned, and where each sat in the autograd graph
+    # when it was made (an in-place op later cannot move the edge).
+    live: Any = field(default=None, repr=False)
+    edges: dict[int, GradientEdge] = field(default_factory=dict, repr=False)
+    grads: dict[int, torch.Tensor] = field(default_factory=dict, repr=False)
 
 
 _ARITHMETIC = frozenset(
@@ -44,17 +49,17 @@ _ARITHMETIC = frozenset(
 )  # fmt: skip
 
 
-def _op_name(func: Any) -> tuple[str, bool]:
-    """A readable step name (``x += y`` → ``add_``, ``2 * x`` → ``mul``), and is it in-place."""
+def _op_name(func: Any) -> str:
+    """A readable step name: ``x += y`` → ``add_``, ``2 * x`` → ``mul``, ``x[0]`` → ``getitem``."""
     raw = getattr(func, "__name__", None) or type(func).__name__
     if raw.startswith("__") and raw.endswith("__"):
         name = raw[2:-2]
         if name[:1] == "i" and name[1:] in _ARITHMETIC:
-            return f"{name[1:]}_", True
+            return f"{name[1:]}_"
         if name[:1] == "r" and name[1:] in _ARITHMETIC:
-            return name[1:], False
-        return name, False
-    return raw.lstrip("_") or "op", raw.endswith("_")
+            return name[1:]
+        return name
+    return raw.lstrip("_") or "op"
 
 
 def _shares_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
@@ -75,7 +80,9 @@ class Recorder:
         self.grads = grads
         self.reduce = reduce
         self.tags = Tags()
-        self.calls: dict[str, int] = {}
+        self.calls: dict[str, int] = {}  # module records
+        self.op_calls: dict[str, int] = {}  # op records: their own count, never shifting modules'
+        self.module_labels = set(scopes.values()) | set(recorded.values())
         self.stack: list[Call] = []
         self.scope_stack: list[str] = []
         self.done: list[Call] = []
@@ -88,7 +95,8 @@ class Recorder:
     def _start(
         self, base: str, kind: str, module: nn.Module | None, tensors: list[torch.Tensor]
     ) -> Call:
-        count = self.calls[base] = self.calls.get(base, 0) + 1
+        counter = self.calls if module is not None else self.op_calls
+        count = counter[base] = counter.get(base, 0) + 1
         self._order += 1
         return Call(
             name=base if count == 1 else f"{base}#{count}",
@@ -126,17 +134,20 @@ class Recorder:
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> Any:
         call = self.stack.pop()
-        self.depth -= 1
+        # Still "busy": the copies made here are not steps of the model.
         call.captured = map_tensors(output, lambda t: self._keep(call.name, t))
+        self._track(call, output)
+        self.depth -= 1
         self.done.append(call)
-        if self.grads:
-            # The graph keeps the module's own output; downstream code gets a
-            # copy, so an in-place op after it cannot change what ∂L/∂output means.
-            call.live = output
-            output = map_tensors(output, torch.Tensor.clone)
         for tensor in iter_tensors(output):
             self.tags.set(tensor, (call.name,))
-        return output if self.grads else None
+
+    def _track(self, call: Call, output: Any) -> None:
+        if self.grads:
+            call.live = output
+            call.edges = {
+                id(t): get_gradient_edge(t) for t in iter_tensors(output) if t.requires_grad
+            }
 
     def enter_scope(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         self.scope_stack.append(self.scopes[module])
@@ -147,18 +158,28 @@ class Recorder:
     # -- ops (ops=True) -------------------------------------------------------------
 
     def record_op(
-        self, func: Any, inputs: list[torch.Tensor], names: tuple[str, ...], out: Any
+        self,
+        func: Any,
+        inputs: list[torch.Tensor],
+        names: tuple[str, ...],
+        out: Any,
+        in_place: bool,
     ) -> bool:
-        op, in_place = _op_name(func)
+        op = _op_name(func)
+        if in_place and not op.endswith("_"):
+            op += "_"  # F.relu(x, inplace=True) → relu_
         outputs = list(iter_tensors(out))
-        passes_through = any(o is t for o in outputs for t in inputs) and not in_place
+        passes_through = not in_place and any(o is t for o in outputs for t in inputs)
         if not outputs or op in _NOT_STEPS or passes_through:
             return False
         scope = self.scope_stack[-1] if self.scope_stack else ""
-        call = self._start(f"{scope}.{op}" if scope else op, op, None, inputs)
+        base = f"{scope}.{op}" if scope else op
+        if base in self.module_labels:
+            base += "()"  # a function named like a module: F.relu beside self.relu
+        call = self._start(base, op, None, inputs)
         call.inputs = names
         call.captured = map_tensors(out, lambda t: self._keep(call.name, t))
-        call.live = out if self.grads else None
+        self._track(call, out)
         self.done.append(call)
         for tensor in outputs:
             self.tags.set(tensor, (call.name,))

@@ -23,11 +23,15 @@ def module_names(model: nn.Module) -> dict[nn.Module, str]:
     return names
 
 
-def select_modules(model: nn.Module, layers: LayerSelector) -> dict[nn.Module, str]:
+def select_modules(
+    model: nn.Module, layers: LayerSelector, *, ops: bool = False
+) -> dict[nn.Module, str]:
     """The modules to record: by default leaves and atomic modules, else those ``layers`` picks.
 
     ``layers`` is a name pattern (``"fc*"``, fnmatch syntax), a module type, or
     a list of them; containers are recorded only when a selector picks them.
+    With ``ops``, a user's model without submodules is not a leaf but the
+    scope of the functional calls its forward makes.
     """
     selectors = [layers] if isinstance(layers, (str, type)) else list(layers or [])
     chosen: dict[nn.Module, str] = {}
@@ -47,6 +51,8 @@ def select_modules(model: nn.Module, layers: LayerSelector) -> dict[nn.Module, s
             )
         else:
             picked = atomic or next(module.children(), None) is None
+            if ops and module is model and not type(module).__module__.startswith("torch."):
+                picked = False
         if picked:
             chosen[module] = label
     return chosen

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.nn.utils.rnn import PackedSequence
 
 from dlwidgets.capture.host_copy import to_host
 from dlwidgets.capture.lineage import Lineage
@@ -65,7 +66,13 @@ def trace(
     named_inputs.update({_input_name(key): value for key, value in kwargs.items()})
     scopes = module_names(model)
     scopes[model] = ""  # ops in the model's own forward carry no prefix
-    recorder = Recorder(select_modules(model, layers), scopes, grads=grads, reduce=reduce)
+    recorder = Recorder(select_modules(model, layers, ops=ops), scopes, grads=grads, reduce=reduce)
+    # Kept before the forward: a model may overwrite its own input in place.
+    model_inputs = {
+        name: value.detach().clone()
+        for name, value in named_inputs.items()
+        if isinstance(value, torch.Tensor)
+    }
     handles = []
     loss = None
     try:
@@ -87,15 +94,14 @@ def trace(
                     output = model(*inputs, **kwargs)
             except Exception as exc:
                 raise recorder.error(exc, model) from exc
-            layer_grads: dict[int, torch.Tensor] = {}
             param_grads: dict[str, torch.Tensor] = {}
             if grads:  # before the buffers are put back: the graph may have read them
                 loss = _loss(output, target, loss_fn)
-                layer_grads, param_grads = _backward(recorder.done, model, loss)
+                param_grads = _backward(recorder.done, model, loss)
     finally:
         for handle in handles:
             handle.remove()
-    return _finish(recorder.done, named_inputs, output, loss, layer_grads, param_grads)
+    return _finish(recorder.done, model_inputs, output, loss, param_grads)
 
 
 def _loss(output: Any, target: torch.Tensor | int | None, loss_fn: LossFn | None) -> torch.Tensor:
@@ -120,44 +126,51 @@ def _cross_entropy(output: Any, target: torch.Tensor | int | None) -> torch.Tens
     return F.cross_entropy(logits.float(), labels.long())
 
 
-def _backward(
-    calls: list[Call], model: nn.Module, loss: torch.Tensor
-) -> tuple[dict[int, torch.Tensor], dict[str, torch.Tensor]]:
-    """One backward pass; gradients returned, never accumulated into ``.grad``."""
-    live = [t for call in calls for t in iter_tensors(call.live) if t.requires_grad]
+def _backward(calls: list[Call], model: nn.Module, loss: torch.Tensor) -> dict[str, torch.Tensor]:
+    """One backward pass: fills each call's ``grads``; returns ∂L/∂parameter by name.
+
+    ``autograd.grad`` returns the gradients instead of accumulating them into
+    the parameters' ``.grad``, which stay as the user left them.
+    """
+    edges = [(call, key, edge) for call in calls for key, edge in call.edges.items()]
     params = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
-    wanted = live + [p for _, p in params]
+    wanted = [edge for _, _, edge in edges] + [p for _, p in params]
     if not wanted:
-        return {}, {}
+        return {}
     found = torch.autograd.grad(loss, wanted, allow_unused=True)
-    by_tensor = {id(t): g for t, g in zip(live, found[: len(live)], strict=True) if g is not None}
-    by_param = {
-        name: g.detach()
-        for (name, _), g in zip(params, found[len(live) :], strict=True)
-        if g is not None
+    for (call, key, _), grad in zip(edges, found[: len(edges)], strict=True):
+        if grad is not None:
+            call.grads[key] = grad
+    return {
+        name: grad
+        for (name, _), grad in zip(params, found[len(edges) :], strict=True)
+        if grad is not None
     }
-    return by_tensor, by_param
+
+
+def _grads_like(value: Any, grads: dict[int, torch.Tensor]) -> Any:
+    """The gradients of a call's outputs, in the outputs' structure."""
+    if isinstance(value, PackedSequence):  # only its data has a gradient
+        grad = grads.get(id(value.data))
+        return None if grad is None else value._replace(data=grad)
+    if isinstance(value, torch.Tensor):
+        return grads.get(id(value))
+    if isinstance(value, (tuple, list)):
+        return type(value)(_grads_like(item, grads) for item in value)
+    if isinstance(value, dict):
+        return {key: _grads_like(item, grads) for key, item in value.items()}
+    return None
 
 
 def _finish(
     calls: list[Call],
-    named_inputs: dict[str, Any],
+    model_inputs: dict[str, torch.Tensor],
     output: Any,
     loss: torch.Tensor | None,
-    layer_grads: dict[int, torch.Tensor],
     param_grads: dict[str, torch.Tensor],
 ) -> Trace:
     calls = sorted(calls, key=lambda call: call.order)
-    grads = [
-        map_tensors(call.live, lambda t: layer_grads.get(id(t))) if call.live is not None else None
-        for call in calls
-    ]
-    # The caller may change their input later: keep a copy (a device input is copied below).
-    model_inputs = {
-        n: v.detach().clone() if v.device.type == "cpu" else v.detach()
-        for n, v in named_inputs.items()
-        if isinstance(v, torch.Tensor)
-    }
+    grads = [_grads_like(call.live, call.grads) if call.grads else None for call in calls]
     (captured, grads, inputs, out, params), copied = to_host(
         [
             [c.captured for c in calls],

@@ -23,7 +23,7 @@ def _padded(nbytes: int) -> int:
 
 def to_host(structures: list[Any]) -> tuple[list[Any], dict[str, int]]:
     """``structures`` with every tensor on the CPU, and the bytes copied per device."""
-    remote = [t for s in structures for t in iter_tensors(s) if t.device.type != "cpu"]
+    remote = [t for s in structures for t in iter_tensors(s) if not t.is_cpu]
     if not remote:
         return structures, {}
     moved: dict[int, torch.Tensor] = {}

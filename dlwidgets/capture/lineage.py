@@ -45,7 +45,9 @@ class Tags:
         entry = self._tags.get(id(tensor))
         return entry[0] if entry is not None else None
 
-    def of(self, tensors: Iterable[torch.Tensor]) -> tuple[str, ...]:
+    def of(self, tensors: list[torch.Tensor]) -> tuple[str, ...]:
+        if len(tensors) == 1:  # the common case, without building a union
+            return self.get(tensors[0]) or ()
         return union(*(self.get(t) or () for t in tensors))
 
 
@@ -71,8 +73,10 @@ class Lineage(TorchFunctionMode):
         inputs = list(iter_tensors((args, kwargs)))
         versions = [t._version for t in inputs] if self.record_op is not None else []
         out = func(*args, **kwargs)
-        if not isinstance(out, (torch.Tensor, tuple, list)):
-            return out
+        if not isinstance(out, torch.Tensor) and (
+            type(out) is torch.Size or not isinstance(out, (tuple, list))
+        ):
+            return out  # shapes, numbers, strings: not dataflow
         names = self.tags.of(inputs)
         if not names:
             return out  # a constant (torch.zeros, arange…): not dataflow

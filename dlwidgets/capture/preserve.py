@@ -19,14 +19,21 @@ def preserved(model: nn.Module) -> Iterator[None]:
     tensors' version counters, so a version test would miss them.
     """
     modes = [(module, module.training) for module in model.modules()]
-    buffers = [(buf, buf.detach().clone()) for buf in model.buffers()]
+    # Only modules in training mode update their buffers (BatchNorm statistics).
+    buffers = [
+        (buf, buf.detach().clone())
+        for module, training in modes
+        if training
+        for buf in module.buffers(recurse=False)
+    ]
     cpu_rng = torch.random.get_rng_state()
     cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
     try:
         yield
     finally:
         for module, training in modes:
-            module.training = training
+            if module.training is not training:  # nn.Module.__setattr__ is slow: only if changed
+                module.training = training
         with torch.no_grad():
             for buf, saved in buffers:
                 # Only what changed: copying bumps a buffer's version, and an

@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch._C import DisableTorchFunction
 from torch.autograd.graph import GradientEdge, get_gradient_edge
 
 from dlwidgets.capture.lineage import Tags
@@ -34,7 +35,8 @@ class Call:
     order: int
     inputs: tuple[str, ...]
     input_shapes: tuple[tuple[int, ...], ...]
-    input_text: str
+    # Held only while the call runs, to describe them if it fails.
+    pending: list[torch.Tensor] | None = field(default=None, repr=False)
     captured: Any = None
     # grads=True: the tensors returned, and where each sat in the autograd graph
     # when it was made (an in-place op later cannot move the edge).
@@ -107,7 +109,7 @@ class Recorder:
             order=self._order,
             inputs=self.tags.of(tensors),
             input_shapes=tuple(tuple(t.shape) for t in tensors),
-            input_text=", ".join(describe(t) for t in tensors) or "no tensors",
+            pending=tensors,
         )
 
     def _keep(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
@@ -116,31 +118,35 @@ class Recorder:
         A copy now, because a later in-place op (``ReLU(inplace=True)``) may
         overwrite this very tensor before the pass ends.
         """
-        value = tensor.detach()
-        if self.reduce is not None:
-            value = self.reduce(name, value)
+        if self.reduce is None:
+            return tensor.detach().clone()
+        value = self.reduce(name, tensor.detach())
         return value.clone() if _shares_storage(value, tensor) else value
 
     # -- module hooks ---------------------------------------------------------------
 
+    # The hooks' own tensor calls (shape, detach, clone) are bookkeeping, not
+    # the model's ops: the lineage mode is switched off around them.
+
     def before(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        tensors = list(iter_tensors((args, kwargs)))
-        self.stack.append(
-            self._start(self.recorded[module], type(module).__name__, module, tensors)
-        )
+        with DisableTorchFunction():
+            tensors = list(iter_tensors((args, kwargs) if kwargs else args))
+            call = self._start(self.recorded[module], type(module).__name__, module, tensors)
+        self.stack.append(call)
         self.depth += 1
 
     def after(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> Any:
         call = self.stack.pop()
-        # Still "busy": the copies made here are not steps of the model.
-        call.captured = map_tensors(output, lambda t: self._keep(call.name, t))
-        self._track(call, output)
+        with DisableTorchFunction():
+            call.captured = map_tensors(output, lambda t: self._keep(call.name, t))
+            self._track(call, output)
+            call.pending = None
+            for tensor in iter_tensors(output):
+                self.tags.set(tensor, (call.name,))
         self.depth -= 1
         self.done.append(call)
-        for tensor in iter_tensors(output):
-            self.tags.set(tensor, (call.name,))
 
     def _track(self, call: Call, output: Any) -> None:
         if self.grads:
@@ -194,8 +200,9 @@ class Recorder:
             module = call.module
             assert module is not None
             config = f"{type(module).__name__}({module.extra_repr()})"
+            inputs = ", ".join(describe(t) for t in call.pending or ()) or "no tensors"
             return TraceError(
-                f"layer {call.name!r} ({config}) failed on input {call.input_text}: {reason}",
+                f"layer {call.name!r} ({config}) failed on input {inputs}: {reason}",
                 layer=call.name,
                 input_shapes=call.input_shapes,
             )

@@ -15,18 +15,12 @@ ATOMIC_MODULES: tuple[type[nn.Module], ...] = (nn.MultiheadAttention,)
 LayerSelector = str | type[nn.Module] | Sequence[str | type[nn.Module]] | None
 
 
-def module_names(model: nn.Module) -> dict[nn.Module, str]:
-    """Every module with its qualified name (the root: its class name)."""
-    names: dict[nn.Module, str] = {}
-    for name, module in model.named_modules():
-        names.setdefault(module, name or type(module).__name__)
-    return names
-
-
 def select_modules(
     model: nn.Module, layers: LayerSelector, *, ops: bool = False
-) -> dict[nn.Module, str]:
-    """The modules to record: by default leaves and atomic modules, else those ``layers`` picks.
+) -> tuple[dict[nn.Module, str], dict[nn.Module, str]]:
+    """The modules to record with their names, and every module's qualified name (root: "").
+
+    Recorded by default: leaves and atomic modules; else those ``layers`` picks.
 
     ``layers`` is a name pattern (``"fc*"``, fnmatch syntax), a module type, or
     a list of them; containers are recorded only when a selector picks them.
@@ -35,8 +29,10 @@ def select_modules(
     """
     selectors = [layers] if isinstance(layers, (str, type)) else list(layers or [])
     chosen: dict[nn.Module, str] = {}
+    scopes: dict[nn.Module, str] = {}
     inside_atomic: list[str] = []
     for name, module in model.named_modules():
+        scopes[module] = name
         if any(name.startswith(prefix + ".") for prefix in inside_atomic):
             continue
         atomic = isinstance(module, ATOMIC_MODULES)
@@ -55,4 +51,4 @@ def select_modules(
                 picked = False
         if picked:
             chosen[module] = label
-    return chosen
+    return chosen, scopes

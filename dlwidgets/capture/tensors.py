@@ -14,7 +14,10 @@ def iter_tensors(value: Any) -> Iterator[torch.Tensor]:
         yield value
     elif isinstance(value, (tuple, list)):  # NamedTuples (PackedSequence) included
         for item in value:
-            yield from iter_tensors(item)
+            if isinstance(item, torch.Tensor):  # the common case, without a nested generator
+                yield item
+            elif isinstance(item, (tuple, list, dict)):
+                yield from iter_tensors(item)
     elif isinstance(value, dict):
         for item in value.values():
             yield from iter_tensors(item)

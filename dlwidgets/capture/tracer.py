@@ -15,7 +15,7 @@ from dlwidgets.capture.lineage import Lineage
 from dlwidgets.capture.preserve import preserved
 from dlwidgets.capture.record import Layer, Trace
 from dlwidgets.capture.recorder import Call, Recorder, Reducer
-from dlwidgets.capture.selection import LayerSelector, module_names, select_modules
+from dlwidgets.capture.selection import LayerSelector, select_modules
 from dlwidgets.capture.tensors import describe, iter_tensors, map_tensors
 from dlwidgets.errors import TraceError
 
@@ -64,9 +64,8 @@ def trace(
     kwargs = dict(kwargs or {})
     named_inputs = {_input_name(i): value for i, value in enumerate(inputs)}
     named_inputs.update({_input_name(key): value for key, value in kwargs.items()})
-    scopes = module_names(model)
-    scopes[model] = ""  # ops in the model's own forward carry no prefix
-    recorder = Recorder(select_modules(model, layers, ops=ops), scopes, grads=grads, reduce=reduce)
+    recorded, scopes = select_modules(model, layers, ops=ops)
+    recorder = Recorder(recorded, scopes, grads=grads, reduce=reduce)
     # Kept before the forward: a model may overwrite its own input in place.
     model_inputs = {
         name: value.detach().clone()

@@ -1,0 +1,359 @@
+"""What capturing a forward pass costs: ``dw.trace`` against a plain forward.
+
+Three models with random weights, in eval mode: the MLP 784-256-128-10 (batch
+64), a small CNN (two conv+ReLU+pool, two Linear; batch 64 of 1×28×28) and a
+ResNet-18-shaped model (BasicBlocks, fc 1000; batch 8 of 3×64×64). For each,
+the median time of:
+
+- plain: the model's forward under ``torch.no_grad()``;
+- hooks: hand-written forward hooks on every leaf module, each keeping
+  ``output.detach().clone()`` in a list (registered and removed in each run);
+- leaf: ``dw.trace(model, x)``, recording every leaf module call;
+- ops: ``dw.trace(model, x, ops=True)``, recording the functional calls too;
+- torchlens: TorchLens's ``trace(model, x)`` (``log_forward_pass`` before 2.0),
+  under ``torch.no_grad()``, when the optional ``torchlens`` package is
+  installed, else n/a. TorchLens 2.x wraps torch's functions and leaves them
+  wrapped; here they are unwrapped after each of its runs and wrapped again
+  before the next, untimed, so the other columns run torch's own functions.
+
+The columns are interleaved in one process, round after round (the order
+rotates each round), so machine noise hits every column alike; everything is
+warmed up first. In a round each column runs once untimed (its caches, cooled by
+the column before, warm again), then back to back for at least 5 ms; a round
+gives each column one time per run. Timings are wall-clock
+(``time.perf_counter``); on CUDA the device is synchronized around them.
+torch's thread count is left at the machine default. Ratios are median traced
+/ median plain.
+
+Prints a table and, last, one summary line with the worst ratio of the three
+models for each capture (``n/a`` where it was not measured)::
+
+    .venv/bin/python benchmarks/capture.py [--device cuda] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+import dlwidgets as dw
+
+COLUMNS = ("plain", "hooks", "leaf", "ops", "torchlens")
+# Each timing covers at least MIN_BATCH_S of back-to-back runs (at most MAX_REPEAT runs).
+MIN_BATCH_S = 0.005
+MAX_REPEAT = 50
+
+
+# ---------------------------------------------------------------- models
+
+
+def mlp() -> nn.Module:
+    return nn.Sequential(
+        nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10)
+    )
+
+
+def cnn() -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 7 * 7, 128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+
+
+class BasicBlock(nn.Module):
+    """ResNet's two 3×3 convs with an identity (or 1×1 conv) shortcut."""
+
+    def __init__(self, in_channels: int, channels: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, channels, 3, stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+        self.downsample = (
+            nn.Sequential(
+                nn.Conv2d(in_channels, channels, 1, stride, bias=False), nn.BatchNorm2d(channels)
+            )
+            if stride != 1 or in_channels != channels
+            else None
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += identity
+        return self.relu(out)
+
+
+def resnet18() -> nn.Module:
+    stages: list[nn.Module] = []
+    in_channels = 64
+    for channels, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        stages.append(
+            nn.Sequential(
+                BasicBlock(in_channels, channels, stride), BasicBlock(channels, channels, 1)
+            )
+        )
+        in_channels = channels
+    return nn.Sequential(
+        nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False),
+        nn.BatchNorm2d(64),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, stride=2, padding=1),
+        *stages,
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(512, 1000),
+    )
+
+
+MODELS: tuple[tuple[str, Callable[[], nn.Module], tuple[int, ...]], ...] = (
+    ("MLP 784-256-128-10", mlp, (64, 784)),
+    ("CNN 2conv+2fc", cnn, (64, 1, 28, 28)),
+    ("ResNet-18 64px", resnet18, (8, 3, 64, 64)),
+)
+
+
+# ---------------------------------------------------------------- captures
+
+
+def _nothing() -> None:
+    pass
+
+
+@dataclass
+class Capture:
+    """One column: ``run`` is timed and returns how many records it kept;
+    ``enter`` and ``leave`` run around it, untimed."""
+
+    run: Callable[[], int]
+    enter: Callable[[], None] = _nothing
+    leave: Callable[[], None] = _nothing
+
+
+def plain_capture(model: nn.Module, x: torch.Tensor) -> Capture:
+    def run() -> int:
+        with torch.no_grad():
+            model(x)
+        return 0
+
+    return Capture(run)
+
+
+def hooks_capture(model: nn.Module, x: torch.Tensor) -> Capture:
+    leaves = [m for m in model.modules() if next(m.children(), None) is None]
+
+    def run() -> int:
+        kept: list[torch.Tensor] = []
+
+        def keep(_module: nn.Module, _args: Any, output: torch.Tensor) -> None:
+            kept.append(output.detach().clone())
+
+        handles = [m.register_forward_hook(keep) for m in leaves]
+        try:
+            with torch.no_grad():
+                model(x)
+        finally:
+            for handle in handles:
+                handle.remove()
+        return len(kept)
+
+    return Capture(run)
+
+
+def trace_capture(model: nn.Module, x: torch.Tensor, **options: Any) -> Capture:
+    return Capture(lambda: len(dw.trace(model, x, **options)))
+
+
+def torchlens_capture(model: nn.Module, x: torch.Tensor) -> Capture | None:
+    try:
+        tl = importlib.import_module("torchlens")
+    except ImportError:
+        return None
+    capture = getattr(tl, "trace", None)  # TorchLens 2.x; log_forward_pass before
+
+    def run() -> int:
+        with torch.no_grad():  # as the plain forward and dw.trace run
+            if capture is not None:
+                return len(capture(model, x))
+            return len(tl.log_forward_pass(model, x, layers_to_save="all", vis_opt="none"))
+
+    # TorchLens 2.x leaves torch's functions wrapped after a trace: put them
+    # back between its runs so the other columns time torch's own functions.
+    try:
+        wrappers = importlib.import_module("torchlens.backends.torch.wrappers")
+    except ImportError:
+        return Capture(run)
+    return Capture(run, enter=wrappers.wrap_torch, leave=wrappers.unwrap_torch)
+
+
+# ---------------------------------------------------------------- timing
+
+
+@dataclass
+class Result:
+    name: str
+    times: dict[str, list[float]] = field(default_factory=dict)
+    records: dict[str, int] = field(default_factory=dict)
+
+    def median_ms(self, column: str) -> float | None:
+        times = self.times.get(column)
+        return statistics.median(times) * 1e3 if times else None
+
+    def ratio(self, column: str) -> float | None:
+        plain, traced = self.median_ms("plain"), self.median_ms(column)
+        return traced / plain if plain and traced is not None else None
+
+
+def timed(capture: Capture, sync: Callable[[], None], repeat: int) -> tuple[float, int]:
+    """Seconds per run of ``repeat`` runs, after one untimed run that warms the
+    caches the other columns cooled; and the records of one run."""
+    capture.enter()
+    records = capture.run()
+    sync()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        capture.run()
+    sync()
+    seconds = (time.perf_counter() - start) / repeat
+    capture.leave()
+    return seconds, records
+
+
+def measure(
+    name: str,
+    runs: dict[str, Capture],
+    sync: Callable[[], None],
+    warmup: int,
+    min_rounds: int,
+    max_rounds: int,
+    budget_s: float,
+) -> Result:
+    result = Result(name, {column: [] for column in runs})
+    repeat = dict.fromkeys(runs, 1)
+    for _ in range(warmup):
+        for column, capture in runs.items():
+            seconds, result.records[column] = timed(capture, sync, 1)
+            repeat[column] = max(1, min(MAX_REPEAT, math.ceil(MIN_BATCH_S / seconds)))
+    # What lives now (torch, TorchLens, the model) stays out of every later
+    # collection: the per-round gc.collect() stays cheap, and the collections
+    # the runs trigger scan only what the runs made.
+    gc.collect()
+    gc.freeze()
+    order = list(runs)
+    deadline = time.perf_counter() + budget_s
+    for round_ in range(max_rounds):
+        if round_ >= min_rounds and time.perf_counter() > deadline:
+            break
+        gc.collect()  # a collection now rather than inside some run
+        shift = round_ % len(order)
+        for column in order[shift:] + order[:shift]:
+            seconds, _ = timed(runs[column], sync, repeat[column])
+            result.times[column].append(seconds)
+    return result
+
+
+# ---------------------------------------------------------------- report
+
+
+def fmt_ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def table(results: list[Result]) -> str:
+    head = ("model", "plain ms", "hooks ×", "leaf ×", "ops ×", "torchlens ×", "records")
+    rows = [head]
+    for r in results:
+        records = "/".join(str(r.records[c]) if c in r.records else "n/a" for c in COLUMNS[1:])
+        rows.append(
+            (
+                r.name,
+                f"{r.median_ms('plain'):.3f}",
+                *(fmt_ratio(r.ratio(c)) for c in COLUMNS[1:]),
+                records,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def worst(results: list[Result], column: str) -> str:
+    ratios = [r.ratio(column) for r in results]
+    known = [ratio for ratio in ratios if ratio is not None]
+    return fmt_ratio(max(known)) if known else "n/a"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        parser.error(
+            f"--device {args.device}: this torch ({torch.__version__}) sees no CUDA device"
+        )
+    sync = torch.cuda.synchronize if device.type == "cuda" else lambda: None
+    warmup, min_rounds, max_rounds, budget_s = (2, 5, 30, 4.0) if args.quick else (3, 10, 200, 20.0)
+
+    print(
+        f"capture benchmark: device={device}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, {'quick' if args.quick else 'full'} run"
+    )
+    results = []
+    for name, build, shape in MODELS:
+        torch.manual_seed(0)
+        model = build().to(device).eval()
+        x = torch.randn(shape, device=device)
+        runs = {
+            "plain": plain_capture(model, x),
+            "hooks": hooks_capture(model, x),
+            "leaf": trace_capture(model, x),
+            "ops": trace_capture(model, x, ops=True),
+        }
+        lens = torchlens_capture(model, x)
+        if lens is not None:
+            runs["torchlens"] = lens
+        result = measure(name, runs, sync, warmup, min_rounds, max_rounds, budget_s)
+        rounds = len(result.times["plain"])
+        print(f"  {name}: {rounds} rounds of {', '.join(runs)}", flush=True)
+        results.append(result)
+
+    print()
+    print(table(results))
+    print("records: hooks/leaf/ops/torchlens records per run (torchlens counts every op)")
+    print(
+        f"capture: leaf_ratio={worst(results, 'leaf')} ops_ratio={worst(results, 'ops')} "
+        f"torchlens_ratio={worst(results, 'torchlens')}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -59,6 +59,11 @@ class Column:
     bias: np.ndarray | None = None
     activations: list[str] = field(default_factory=list)
     records: list[str] = field(default_factory=list)
+    # With a loss (grads=True): ∂L/∂a and ∂L/∂z per sample, ∂L/∂w and ∂L/∂b.
+    da: np.ndarray | None = None
+    dz: np.ndarray | None = None
+    dw: np.ndarray | None = None
+    db: np.ndarray | None = None
 
     @property
     def activation(self) -> str | None:
@@ -77,6 +82,7 @@ class NetworkScene:
     columns: list[Column]
     samples: int
     total_samples: int
+    loss: float | None = None
 
     @property
     def neurons(self) -> int:
@@ -95,7 +101,14 @@ class NetworkScene:
     @property
     def value_range(self) -> float:
         """Largest |a| drawn on a neuron (every column and sample): the colour scale's range."""
-        return _max_abs([c.a for c in self.columns if c.a is not None])
+        return _max_abs([c.a for c in self.columns if c.a is not None and not c.is_block])
+
+    @property
+    def grad_ranges(self) -> tuple[float, float]:
+        """Largest |∂L/∂a| and largest |∂L/∂w| or |∂L/∂b|: the backward colour scales."""
+        neurons = [c.da for c in self.columns if c.da is not None]
+        edges = [g for c in self.columns for g in (c.dw, c.db) if g is not None]
+        return _max_abs(neurons), _max_abs(edges)
 
     @property
     def weight_range(self) -> float:
@@ -158,7 +171,27 @@ def build_scene(trace: Trace, *, max_samples: int = 64) -> NetworkScene:
     first = _first_tensor(next(iter(trace.model_inputs.values()), None))
     total = 1 if first is None or first.dim() <= 1 else int(first.shape[0])
     samples = next((c.a.shape[0] for c in columns if c.a is not None), 1)
-    return NetworkScene(columns=columns, samples=samples, total_samples=total)
+    if trace.loss is not None:
+        for column in columns:
+            _add_grads(column, trace, max_samples)
+    return NetworkScene(columns=columns, samples=samples, total_samples=total, loss=trace.loss)
+
+
+def _add_grads(column: Column, trace: Trace, max_samples: int) -> None:
+    if column.is_block or column.kind == "Input" or not column.records:
+        return
+    last = _first_tensor(trace[column.records[-1]].grad)
+    first = trace[column.records[0]]
+    z = _first_tensor(first.grad)
+    column.da = None if last is None else _rows(last, max_samples)
+    column.dz = None if z is None else _rows(z, max_samples)
+    if column.bias is not None:
+        prefix = (
+            f"{first.module_name}." if f"{first.module_name}.weight" in trace.param_grads else ""
+        )
+        dw, db = trace.param_grads.get(f"{prefix}weight"), trace.param_grads.get(f"{prefix}bias")
+        column.dw = None if dw is None or column.weight is None else dw.float().numpy()
+        column.db = None if db is None else db.float().numpy()
 
 
 def _new_column(
@@ -170,6 +203,10 @@ def _new_column(
         assert tensor is not None
         column.a = _rows(tensor, max_samples)
         column.units = column.a.shape[1]
+    elif kind == "Input" and tensor is not None and tensor.is_floating_point():
+        # A small image input is a block, but its pixels go along for the drawing pad.
+        if 0 < int(np.prod(column.shape)) <= MAX_NEURONS:
+            column.a = _rows(tensor, max_samples)
     return column
 
 

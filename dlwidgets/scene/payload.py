@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from dlwidgets.scene.network import NetworkScene
+from dlwidgets.scene.network import Column, NetworkScene
 from dlwidgets.wire import encode
 
 
@@ -58,4 +58,25 @@ def values(scene: NetworkScene, revision: int) -> dict[str, Any]:
             None if c.a is None else {"a": encode(c.a), "z": None if c.z is None else encode(c.z)}
             for c in scene.columns
         ],
+    }
+
+
+def grads(scene: NetworkScene, revision: int) -> dict[str, Any]:
+    """The backward pass, when there is a loss: empty otherwise."""
+    if scene.loss is None:
+        return {}
+
+    def arrays(c: Column) -> dict[str, Any] | None:
+        found = {k: getattr(c, k) for k in ("da", "dz", "dw", "db")}
+        if all(v is None for v in found.values()):
+            return None
+        return {k: None if v is None else encode(v) for k, v in found.items()}
+
+    neuron_range, edge_range = scene.grad_ranges
+    return {
+        "revision": revision,
+        "loss": scene.loss,
+        "neuron_range": neuron_range,
+        "edge_range": edge_range,
+        "columns": [arrays(c) for c in scene.columns],
     }

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Callable
 from typing import Any
 
 import anywidget
+import numpy as np
 import torch
 import traitlets
 from torch import nn
 
+from dlwidgets import model_edit
 from dlwidgets.capture import Trace, trace
 from dlwidgets.capture.tensors import map_tensors
 from dlwidgets.errors import DlwidgetsError
 from dlwidgets.scene import NetworkScene, build_scene, payload
+from dlwidgets.scene.steps import step_count
+from dlwidgets.widgets.inputs import editor_for, with_sample
 
 # The inputs of a forward pass: positional and keyword.
 Call = tuple[tuple[Any, ...], dict[str, Any] | None]
+LossFn = Callable[[Any], torch.Tensor]
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 LANGUAGES = ("en", "vi")
@@ -33,10 +39,16 @@ class NetworkView(anywidget.AnyWidget):
     >>> view.update(x_new)                # run the live model on new input, redraw
     >>> view.refresh()                    # after training: re-read the weights, redraw
     >>> view.selected                     # the neuron clicked in the page
+    >>> view.step_forward(); view.play(interval=0.5); view.pause()
 
-    The model is never changed; the view holds it until :meth:`close`. ``max_samples`` caps how
-    many samples of a batch are sent to the page (``sample`` picks the one
-    drawn). ``lang`` is ``"en"`` or ``"vi"``.
+    Stepping (``step``) replays the captured pass in the page, without the
+    kernel. With ``target`` (class indices) or ``loss_fn`` the steps go on
+    backwards through ∂L/∂a and ∂L/∂w to a preview of ``w − lr·∂L/∂w``;
+    :meth:`apply_update` writes it. The model is never changed otherwise,
+    except by edits made in the page of a view created with
+    ``editable=True``; the view holds it until :meth:`close`.
+    ``max_samples`` caps how many samples of a batch are sent to the page
+    (``sample`` picks the one drawn). ``lang`` is ``"en"`` or ``"vi"``.
     """
 
     _esm = STATIC / "network_view.js"
@@ -45,9 +57,16 @@ class NetworkView(anywidget.AnyWidget):
     topology = traitlets.Dict().tag(sync=True)
     params = traitlets.Dict().tag(sync=True)
     values = traitlets.Dict().tag(sync=True)
+    grads = traitlets.Dict().tag(sync=True)
     selected = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     sample = traitlets.Int(0).tag(sync=True)
+    playing = traitlets.Bool(False).tag(sync=True)
+    interval = traitlets.Float(0.8).tag(sync=True)
+    animate = traitlets.Bool(True).tag(sync=True)
+    lr = traitlets.Float(0.1).tag(sync=True)
+    editable = traitlets.Bool(False).tag(sync=True)
+    input_editor = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     lang = traitlets.Unicode("en").tag(sync=True)
 
@@ -56,6 +75,10 @@ class NetworkView(anywidget.AnyWidget):
         model: nn.Module,
         *inputs: Any,
         kwargs: dict[str, Any] | None = None,
+        target: torch.Tensor | int | None = None,
+        loss_fn: LossFn | None = None,
+        lr: float = 0.1,
+        editable: bool = False,
         ops: bool = False,
         max_samples: int = 64,
         lang: str = "en",
@@ -65,9 +88,13 @@ class NetworkView(anywidget.AnyWidget):
             raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")
         if max_samples < 1:
             raise ValueError(f"max_samples must be at least 1, got {max_samples}")
+        if target is not None and loss_fn is not None:
+            raise ValueError("give target= (class indices) or loss_fn=, not both")
         self._max_samples = max_samples
         self._model: nn.Module | None = model
         self._ops = ops
+        self._target = target
+        self._loss_fn = loss_fn
         self._revision = 0
         self._trace, self._scene, self._inputs = self._run(model, inputs, kwargs)
         self._param_versions = _versions(model)
@@ -75,10 +102,15 @@ class NetworkView(anywidget.AnyWidget):
             topology=payload.topology(self._scene),
             params=payload.params(self._scene, self._revision),
             values=payload.values(self._scene, self._revision),
+            grads=payload.grads(self._scene, self._revision),
             step=len(self._scene.columns) - 1,
+            lr=lr,
+            editable=editable,
+            input_editor=editor_for(inputs[0] if len(inputs) == 1 and not kwargs else None),
             lang=lang,
             **widget_kwargs,
         )
+        self.on_msg(self._on_page_message)
 
     def __repr__(self) -> str:
         if self._scene is None:
@@ -104,10 +136,19 @@ class NetworkView(anywidget.AnyWidget):
             raise DlwidgetsError("this NetworkView is closed; create a new one to draw the model")
         return self._model
 
+    @property
+    def steps(self) -> int:
+        """How many steps the stepper walks (forward, then backward with a loss)."""
+        return step_count(len(self.topology["columns"]), bool(self.grads))
+
     # -- commands -----------------------------------------------------------------
 
-    def update(self, *inputs: Any, kwargs: dict[str, Any] | None = None) -> None:
+    def update(
+        self, *inputs: Any, kwargs: dict[str, Any] | None = None, target: Any = None
+    ) -> None:
         """Run the live model on new inputs and redraw (weights too, if they changed)."""
+        if target is not None:
+            self._target = target
         self._redraw(
             (inputs, kwargs), weights_changed=_versions(self.model) != self._param_versions
         )
@@ -116,12 +157,39 @@ class NetworkView(anywidget.AnyWidget):
         """Re-read the weights (after training) and redraw the last input."""
         self._redraw(self._inputs, weights_changed=True)
 
+    def step_forward(self) -> None:
+        self.step = min(self.step + 1, self.steps - 1)
+
+    def step_back(self) -> None:
+        self.step = max(self.step - 1, 0)
+
+    def play(self, interval: float | None = None) -> None:
+        """Walk the steps in the page, one per ``interval`` s (from the start if at the end)."""
+        if interval is not None:
+            if interval <= 0:
+                raise ValueError(f"interval must be positive, got {interval}")
+            self.interval = interval
+        if self.step >= self.steps - 1:
+            self.step = 0
+        self.playing = True
+
+    def pause(self) -> None:
+        self.playing = False
+
+    def apply_update(self, lr: float | None = None) -> None:
+        """Write ``w − lr·∂L/∂w`` into the model (one SGD step) and redraw."""
+        if self._trace.loss is None:
+            raise DlwidgetsError("apply_update needs a loss: NetworkView(..., target=) or loss_fn=")
+        model_edit.gradient_step(self.model, self._trace.param_grads, self.lr if lr is None else lr)
+        self.refresh()
+
     def close(self) -> None:
         """Close the view in the page and drop every reference to the model and its data."""
         self._trace = None  # type: ignore[assignment]
         self._scene = None  # type: ignore[assignment]
         self._inputs = None
         self._model = None
+        self._target = self._loss_fn = None
         super().close()
 
     # -- internals ----------------------------------------------------------------
@@ -131,7 +199,17 @@ class NetworkView(anywidget.AnyWidget):
     ) -> tuple[Trace, NetworkScene, Call]:
         # The view redraws these inputs later; the user may change theirs meanwhile.
         inputs = tuple(map_tensors(x, lambda t: t.detach().clone()) for x in inputs)
-        tr = trace(model, *inputs, kwargs=kwargs, ops=self._ops, reduce=self._keep_samples)
+        backward = self._target is not None or self._loss_fn is not None
+        tr = trace(
+            model,
+            *inputs,
+            kwargs=kwargs,
+            ops=self._ops,
+            reduce=self._keep_samples,
+            grads=backward,
+            target=self._target,
+            loss_fn=self._loss_fn,
+        )
         return tr, build_scene(tr, max_samples=self._max_samples), (inputs, kwargs)
 
     def _keep_samples(self, _name: str, tensor: torch.Tensor) -> torch.Tensor:
@@ -157,12 +235,56 @@ class NetworkView(anywidget.AnyWidget):
             if weights_changed:
                 self.params = payload.params(scene, self._revision)
             self.values = payload.values(scene, self._revision)
+            if scene.loss is not None or self.grads:
+                self.grads = payload.grads(scene, self._revision)
             self.sample = min(self.sample, scene.samples - 1)
+            self.step = min(self.step, self.steps - 1)
             self.error = ""
+
+    def _on_page_message(self, _widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
+        """Commands from the page: an edited input sample, weight or bias, an update step."""
+        try:
+            kind = content.get("type")
+            if kind == "set_input":
+                self._set_input(int(content["sample"]), buffers)
+            elif kind in ("set_weight", "set_bias", "apply_update"):
+                if not self.editable:
+                    raise DlwidgetsError(
+                        "this view is not editable: NetworkView(..., editable=True)"
+                    )
+                if kind == "apply_update":
+                    self.apply_update(float(content["lr"]))
+                else:
+                    self._set_parameter(content)
+            else:
+                raise DlwidgetsError(f"unknown command from the page: {kind!r}")
+        except (DlwidgetsError, ValueError, KeyError, TypeError) as exc:
+            self.error = str(exc)
+
+    def _set_input(self, sample: int, buffers: list[Any]) -> None:
+        (inputs, kwargs) = self._inputs
+        if len(inputs) != 1 or not isinstance(inputs[0], torch.Tensor) or not buffers:
+            raise DlwidgetsError("this view's input cannot be edited from the page")
+        values = np.frombuffer(bytes(buffers[0]), dtype="<f4")
+        self.update(with_sample(inputs[0], sample, values), kwargs=kwargs)
+
+    def _set_parameter(self, content: dict[str, Any]) -> None:
+        layer = self._trace[str(content["layer"])]
+        names = {id(p): name for name, p in self.model.named_parameters()}
+        part = "weight" if content["type"] == "set_weight" else "bias"
+        name = names.get(id(getattr(layer.module, part, None)))
+        if name is None:
+            raise DlwidgetsError(f"layer {layer.name!r} has no {part} to edit")
+        if part == "weight":
+            index: tuple[int, ...] = (int(content["to"]), int(content["from"]))
+        else:
+            index = (int(content["index"]),)
+        model_edit.set_entry(self.model, name, index, float(content["value"]))
+        self.refresh()
 
     @traitlets.validate("step")
     def _valid_step(self, proposal: dict[str, Any]) -> int:
-        last = len(self.topology.get("columns", ())) - 1
+        last = self.steps - 1 if self.topology else 0
         step = int(proposal["value"])
         if not 0 <= step <= max(last, 0):
             raise traitlets.TraitError(f"step must be between 0 and {last}, got {step}")

@@ -28,7 +28,7 @@ describe("Tooltip", () => {
     );
     expect(tip.el.hidden).toBe(false);
     expect(tip.el.querySelector(".dlw-tooltip-title")?.textContent).toBe("neuron 3");
-    const rows = tip.el.querySelectorAll<HTMLElement>(".dlw-tooltip-row");
+    const rows = tip.el.querySelectorAll<HTMLElement>(".dlw-row");
     expect([...rows].map((r) => r.dataset.key)).toEqual(["a", "bias"]);
     expect(tip.el.querySelector('[data-key="bias"] .dlw-label')?.textContent).toBe("bias b");
     expect(tip.el.querySelector('[data-key="bias"] .dlw-value')?.textContent).toBe("-1.250e-5");
@@ -37,7 +37,7 @@ describe("Tooltip", () => {
     expect(tip.el.style.top).toBe("54px");
 
     tip.show("neuron 4", [{ key: "z", label: "z", value: "1" }], -50, -50);
-    expect(tip.el.querySelectorAll(".dlw-tooltip-row")).toHaveLength(1); // replaced, not appended
+    expect(tip.el.querySelectorAll(".dlw-row")).toHaveLength(1); // replaced, not appended
     expect(tip.el.style.left).toBe("4px");
     expect(tip.el.style.top).toBe("4px");
 

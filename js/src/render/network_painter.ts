@@ -4,6 +4,7 @@
 
 import { BLOCK, type Layout, middleY, unitY, type UnitRef } from "../scene/layout";
 import type { NetworkData } from "../scene/network";
+import type { Float32Tensor } from "../wire";
 import { css, diverging, NEGATIVE, POSITIVE } from "./colors";
 
 export type Ctx2D = Pick<
@@ -38,13 +39,46 @@ function edgeStyle(level: number, positive: boolean, faded: boolean): { width: n
   return { width: 0.4 + 3.2 * t, color: css(positive ? POSITIVE : NEGATIVE, alpha) };
 }
 
+/** What the edges into each column show: a matrix (weights, gradients…) and its scale. */
+export interface EdgeSource {
+  matrix(column: number): Float32Tensor | null;
+  range(column: number): number;
+  faded(column: number): boolean;
+}
+
+/** What the neurons show: a tone in [-1, 1] per unit (its value over its scale). */
+export interface NeuronSource {
+  tone(column: number, unit: number): number;
+  faded(column: number): boolean;
+}
+
+/** The forward pass at `step`: weights on the edges, activations on the neurons. */
+export function forwardEdges(data: NetworkData, step: number): EdgeSource {
+  return {
+    matrix: (c) => data.params[c]?.weight ?? null,
+    range: () => data.weightRange,
+    faded: (c) => c > step,
+  };
+}
+
+export function forwardNeurons(data: NetworkData, sample: number, step: number): NeuronSource {
+  const range = data.valueRange > 0 ? data.valueRange : 1;
+  return { tone: (c, u) => data.activation(c, u, sample) / range, faded: (c) => c > step };
+}
+
 /** Draw every edge; returns how many were drawn. `step`: columns after it are faded. */
-export function paintEdges(ctx: Ctx2D, layout: Layout, data: NetworkData, step: number): number {
-  const range = data.weightRange > 0 ? data.weightRange : 1;
+export function paintEdges(
+  ctx: Ctx2D,
+  layout: Layout,
+  data: NetworkData,
+  step: number,
+  source: EdgeSource = forwardEdges(data, step),
+): number {
   let drawn = 0;
   for (let c = 1; c < layout.columns.length; c++) {
-    const w = data.params[c]?.weight;
-    if (w === null || w === undefined) continue;
+    const w = source.matrix(c);
+    if (w === null) continue;
+    const range = source.range(c) > 0 ? source.range(c) : 1;
     const from = layout.columns[c - 1]!;
     const to = layout.columns[c]!;
     const buckets: number[][] = Array.from({ length: 2 * WIDTH_LEVELS }, () => []);
@@ -62,7 +96,7 @@ export function paintEdges(ctx: Ctx2D, layout: Layout, data: NetworkData, step: 
     const x2 = to.x - to.r;
     buckets.forEach((ys, b) => {
       if (ys.length === 0) return;
-      const style = edgeStyle(b % WIDTH_LEVELS, b >= WIDTH_LEVELS, c > step);
+      const style = edgeStyle(b % WIDTH_LEVELS, b >= WIDTH_LEVELS, source.faded(c));
       ctx.strokeStyle = style.color;
       ctx.lineWidth = style.width;
       ctx.beginPath();
@@ -84,19 +118,19 @@ export function paintNeurons(
   data: NetworkData,
   sample: number,
   step: number,
+  source: NeuronSource = forwardNeurons(data, sample, step),
 ): number {
-  const range = data.valueRange > 0 ? data.valueRange : 1;
   const weightRange = data.weightRange > 0 ? data.weightRange : 1;
   let drawn = 0;
   layout.columns.forEach((col, c) => {
     if (col.units === 0) return;
-    const future = c > step;
+    const future = source.faded(c);
     ctx.setLineDash(future ? [3, 3] : []);
     ctx.lineWidth = col.r > 3 ? 1 : 0.5;
     ctx.strokeStyle = future ? "#9a9a9a" : "#4a4a4a";
     for (let u = 0; u < col.units; u++) {
       const y = unitY(col, u);
-      ctx.fillStyle = future ? "#ffffff" : css(diverging(data.activation(c, u, sample) / range));
+      ctx.fillStyle = future ? "#ffffff" : css(diverging(source.tone(c, u)));
       ctx.beginPath();
       ctx.arc(col.x, y, col.r, 0, 2 * Math.PI);
       ctx.fill();

@@ -35,6 +35,28 @@ export interface ValuesTrait {
   columns: ({ a: WireArray; z: WireArray | null } | null)[];
 }
 
+export interface GradsTrait {
+  revision: number;
+  loss: number;
+  neuron_range: number;
+  edge_range: number;
+  columns: ({ da: WireArray | null; dz: WireArray | null; dw: WireArray | null; db: WireArray | null } | null)[];
+}
+
+export interface ColumnGrads {
+  da: Float32Tensor | null; // ∂L/∂a [samples, units]
+  dz: Float32Tensor | null; // ∂L/∂z [samples, units]
+  dw: Float32Tensor | null; // ∂L/∂w [units, previous units]
+  db: Float32Array | null; // ∂L/∂b [units]
+}
+
+export interface Backward {
+  loss: number;
+  neuronRange: number;
+  edgeRange: number;
+  columns: (ColumnGrads | null)[];
+}
+
 export interface ColumnParams {
   weight: Float32Tensor | null; // [units, previous units]; null when no edges are drawn
   bias: Float32Array;
@@ -55,8 +77,9 @@ export class NetworkData {
   readonly totalSamples: number;
   readonly revision: number;
   readonly sentAt: number;
+  readonly backward: Backward | null;
 
-  constructor(topology: Topology, params: ParamsTrait, values: ValuesTrait) {
+  constructor(topology: Topology, params: ParamsTrait, values: ValuesTrait, grads: GradsTrait | null = null) {
     this.columns = topology.columns;
     if (params.columns.length !== this.columns.length || values.columns.length !== this.columns.length) {
       throw new Error(
@@ -78,6 +101,43 @@ export class NetworkData {
     this.totalSamples = values.total_samples;
     this.revision = values.revision;
     this.sentAt = values.sent_at;
+    this.backward =
+      grads === null || grads.columns === undefined || grads.columns.length !== this.columns.length
+        ? null
+        : {
+            loss: grads.loss,
+            neuronRange: grads.neuron_range,
+            edgeRange: grads.edge_range,
+            columns: grads.columns.map((g) =>
+              g === null
+                ? null
+                : {
+                    da: g.da === null ? null : decodeFloat32(g.da),
+                    dz: g.dz === null ? null : decodeFloat32(g.dz),
+                    dw: g.dw === null ? null : decodeFloat32(g.dw),
+                    db: g.db === null ? null : decodeFloat32(g.db).data,
+                  },
+            ),
+          };
+  }
+
+  /** ∂L/∂a of a unit for one sample (null without a backward pass). */
+  gradA(column: number, unit: number, sample: number): number | null {
+    const da = this.backward?.columns[column]?.da ?? null;
+    return da === null ? null : da.data[sample * da.shape[1]! + unit]!;
+  }
+
+  gradZ(column: number, unit: number, sample: number): number | null {
+    const dz = this.backward?.columns[column]?.dz ?? null;
+    return dz === null ? null : dz.data[sample * dz.shape[1]! + unit]!;
+  }
+
+  /** Activations of column c for one sample, as a view (no copy). */
+  row(column: number, sample: number): Float32Array | null {
+    const a = this.values[column]?.a;
+    if (a === undefined) return null;
+    const n = a.shape[1]!;
+    return a.data.subarray(sample * n, (sample + 1) * n);
   }
 
   get neuronCount(): number {

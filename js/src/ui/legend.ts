@@ -20,7 +20,13 @@ export class Legend {
     parent.appendChild(this.el);
   }
 
-  update(t: Strings, valueRange: number, weightRange: number): void {
+  update(
+    t: Strings,
+    valueRange: number,
+    weightRange: number,
+    title: string = t.activationScale,
+    edgeTitle: string = t.weightLegend,
+  ): void {
     const scale = document.createElement("div");
     scale.className = "dlw-legend-scale";
     scale.dataset.range = String(valueRange);
@@ -28,7 +34,7 @@ export class Legend {
     bar.className = "dlw-legend-bar";
     bar.style.background = divergingGradient();
     scale.append(
-      span("dlw-legend-title", t.activationScale),
+      span("dlw-legend-title", title),
       span("dlw-legend-min", formatNumber(-valueRange)),
       bar,
       span("dlw-legend-max", formatNumber(valueRange)),
@@ -42,7 +48,7 @@ export class Legend {
       return s;
     };
     edges.append(
-      span("dlw-legend-title", t.weightLegend),
+      span("dlw-legend-title", edgeTitle),
       swatch(css(NEGATIVE), t.negative),
       swatch(css(POSITIVE), t.positive),
       span("dlw-legend-note", `|w| ≤ ${formatNumber(weightRange)}`),

@@ -1,11 +1,8 @@
-// A floating box of labelled numbers. Each row carries data-key so tests and
-// screen readers can find a value without parsing the layout.
+// A floating box of labelled numbers.
 
-export interface TooltipRow {
-  key: string;
-  label: string;
-  value: string;
-}
+import { rowElements, type Row } from "./rows";
+
+export type TooltipRow = Row;
 
 export class Tooltip {
   readonly el: HTMLDivElement;
@@ -22,20 +19,7 @@ export class Tooltip {
     const heading = document.createElement("div");
     heading.className = "dlw-tooltip-title";
     heading.textContent = title;
-    const lines = rows.map((row) => {
-      const line = document.createElement("div");
-      line.className = "dlw-tooltip-row";
-      line.dataset.key = row.key;
-      const label = document.createElement("span");
-      label.className = "dlw-label";
-      label.textContent = row.label;
-      const value = document.createElement("span");
-      value.className = "dlw-value";
-      value.textContent = row.value;
-      line.append(label, value);
-      return line;
-    });
-    this.el.replaceChildren(heading, ...lines);
+    this.el.replaceChildren(heading, ...rowElements(rows));
     this.el.hidden = false;
     const parent = this.el.offsetParent as HTMLElement | null;
     const maxX = (parent?.clientWidth ?? Infinity) - this.el.offsetWidth - 4;

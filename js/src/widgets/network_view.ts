@@ -1,10 +1,15 @@
 // NetworkView's front end: reads the traits, lays out once per structure,
-// renders the edge layer when weights change, composes a frame per change.
-// It never recomputes the model: every number shown came from the kernel.
+// renders the edge layer when what it shows changes, composes a frame per
+// change, and replays the captured pass step by step without the kernel.
+// Every number shown came from the kernel.
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { formatNumber, strings, type Strings } from "../i18n";
 import { paintBlocks, paintEdges, paintLinks, paintNeurons, paintRing } from "../render/network_painter";
+import { phaseStyle, type PhaseStyle } from "../render/phase_style";
+import { paintSignals, strongestSignals, type Signal } from "../render/signals";
+import { arithmetic, strongestUnit } from "../scene/arithmetic";
+import { edgeAt, type EdgeRef } from "../scene/edge_hit";
 import {
   blockAt,
   layoutNetwork,
@@ -15,10 +20,16 @@ import {
   type Layout,
   type UnitRef,
 } from "../scene/layout";
-import { NetworkData, type ParamsTrait, type Topology, type ValuesTrait } from "../scene/network";
+import { NetworkData, type GradsTrait, type ParamsTrait, type Topology, type ValuesTrait } from "../scene/network";
+import { describeStep, stepCount, type Step } from "../scene/steps";
+import { ArithmeticPanel } from "../ui/arithmetic_panel";
 import { Banner } from "../ui/banner";
+import { InputEditor, type EditorSpec } from "../ui/input_editor";
 import { Legend } from "../ui/legend";
-import { Tooltip, type TooltipRow } from "../ui/tooltip";
+import type { Row } from "../ui/rows";
+import { Stepper } from "../ui/stepper";
+import { Tooltip } from "../ui/tooltip";
+import { ValueEditor } from "../ui/value_editor";
 
 interface Selection {
   layer: string;
@@ -29,9 +40,16 @@ interface Traits {
   topology: Topology;
   params: ParamsTrait;
   values: ValuesTrait;
+  grads: GradsTrait | Record<string, never>;
   selected: Selection | null;
   step: number;
   sample: number;
+  playing: boolean;
+  interval: number;
+  animate: boolean;
+  lr: number;
+  editable: boolean;
+  input_editor: EditorSpec;
   error: string;
   lang: string;
 }
@@ -39,11 +57,17 @@ interface Traits {
 /** What tests and the benchmark read from the page (`root.dlwidgetsView`). */
 export interface ViewHandle {
   neuronCenter(layer: string, index: number): { x: number; y: number } | null;
+  edgeCenter(layer: string, to: number, from: number): { x: number; y: number } | null;
   readonly neurons: number;
   readonly edges: number;
 }
 
+const TRAITS = [
+  "topology", "params", "values", "grads", "selected", "step", "sample", "playing",
+  "interval", "animate", "lr", "editable", "input_editor", "error", "lang",
+] as const; // prettier-ignore
 const DEFAULT_WIDTH = 760;
+const MAX_ANIMATION_MS = 700;
 
 class NetworkViewController {
   private readonly root: HTMLDivElement;
@@ -55,19 +79,26 @@ class NetworkViewController {
   private readonly pickerInput: HTMLInputElement;
   private readonly pickerLabel: HTMLSpanElement;
   private readonly pickerTotal: HTMLSpanElement;
+  private readonly stepper: Stepper;
+  private readonly editor: InputEditor;
   private readonly tooltip: Tooltip;
+  private readonly valueEditor: ValueEditor;
+  private readonly arithmeticPanel: ArithmeticPanel;
   private readonly legend: Legend;
   private readonly banner: Banner;
   private readonly resize: ResizeObserver;
   private data: NetworkData | null = null;
   private layout: Layout | null = null;
   private layoutWidth = 0; // the stage width the layout was made for (it may scroll wider)
-  private seen: { topology?: Topology; params?: ParamsTrait; values?: ValuesTrait } = {};
-  private edgesDirty = true;
-  private edgeStep = -1;
+  private seen: { topology?: Topology; params?: ParamsTrait; values?: ValuesTrait; grads?: unknown } = {};
+  private edgeKey = "";
+  private panelKey = ""; // what the legend and the arithmetic panel last showed
+  private shownStep = -1;
   private hover: UnitRef | null = null;
   private syncQueued = false;
   private frames = 0;
+  private timer: number | null = null;
+  private animation: { signals: Signal[]; column: number; start: number; duration: number } | null = null;
   private readonly onChange = (): void => this.queueSync();
 
   constructor(
@@ -78,7 +109,15 @@ class NetworkViewController {
     this.root.className = "dlw-network";
     this.root.tabIndex = 0;
     this.banner = new Banner(this.root);
+    this.stepper = new Stepper(this.root, {
+      go: (step) => this.go(step),
+      togglePlay: () => this.set("playing", !this.model.get("playing")),
+      setInterval: (seconds) => this.set("interval", seconds),
+      setAnimate: (on) => this.set("animate", on),
+    });
 
+    const top = document.createElement("div");
+    top.className = "dlw-top";
     this.picker = document.createElement("label");
     this.picker.className = "dlw-sample";
     this.pickerInput = document.createElement("input");
@@ -86,16 +125,14 @@ class NetworkViewController {
     this.pickerInput.min = "0";
     this.pickerInput.addEventListener("input", () => {
       const value = Number(this.pickerInput.value);
-      const count = this.data?.samples ?? 1;
-      if (Number.isInteger(value) && value >= 0 && value < count) {
-        this.model.set("sample", value);
-        this.model.save_changes();
-      }
+      if (Number.isInteger(value) && value >= 0 && value < (this.data?.samples ?? 1)) this.set("sample", value);
     });
     this.pickerLabel = document.createElement("span");
     this.pickerTotal = document.createElement("span");
     this.picker.append(this.pickerLabel, this.pickerInput, this.pickerTotal);
-    this.root.appendChild(this.picker);
+    top.appendChild(this.picker);
+    this.editor = new InputEditor(top, (values) => this.sendInput(values));
+    this.root.appendChild(top);
 
     this.stage = document.createElement("div");
     this.stage.className = "dlw-stage";
@@ -106,16 +143,17 @@ class NetworkViewController {
     this.labels.className = "dlw-labels";
     this.stage.append(this.canvas, this.labels);
     this.tooltip = new Tooltip(this.stage);
+    this.valueEditor = new ValueEditor(this.stage);
     this.root.appendChild(this.stage);
+    this.arithmeticPanel = new ArithmeticPanel(this.root);
     this.legend = new Legend(this.root);
     el.appendChild(this.root);
 
     this.canvas.addEventListener("mousemove", (e) => this.onPointer(e.offsetX, e.offsetY));
     this.canvas.addEventListener("mouseleave", () => this.onPointer(-1, -1));
     this.canvas.addEventListener("click", (e) => this.onClick(e.offsetX, e.offsetY));
-    for (const name of ["topology", "params", "values", "selected", "step", "sample", "error", "lang"]) {
-      this.model.on(`change:${name}`, this.onChange);
-    }
+    this.root.addEventListener("keydown", (e) => this.onKey(e));
+    for (const name of TRAITS) this.model.on(`change:${name}`, this.onChange);
     this.resize = new ResizeObserver(() => {
       if (this.layout !== null && Math.round(this.stage.clientWidth) !== this.layoutWidth) {
         this.layout = null;
@@ -127,6 +165,7 @@ class NetworkViewController {
     const root = this.root;
     const handle: ViewHandle = {
       neuronCenter: (layer, index) => this.neuronCenter(layer, index),
+      edgeCenter: (layer, to, from) => this.edgeCenter(layer, to, from),
       get neurons() {
         return Number(root.dataset.neurons ?? 0);
       },
@@ -139,15 +178,33 @@ class NetworkViewController {
   }
 
   dispose(): void {
-    for (const name of ["topology", "params", "values", "selected", "step", "sample", "error", "lang"]) {
-      this.model.off(`change:${name}`, this.onChange);
-    }
+    for (const name of TRAITS) this.model.off(`change:${name}`, this.onChange);
+    this.stopTimer();
     this.resize.disconnect();
     this.root.remove();
   }
 
   private get t(): Strings {
     return strings(this.model.get("lang"));
+  }
+
+  private set<K extends keyof Traits>(name: K, value: Traits[K]): void {
+    this.model.set(name, value);
+    this.model.save_changes();
+  }
+
+  private get steps(): number {
+    return this.data === null ? 1 : stepCount(this.data.columns.length, this.data.backward !== null);
+  }
+
+  private currentStep(): Step {
+    const columns = this.data?.columns.length ?? 1;
+    return describeStep(this.model.get("step"), columns, this.data?.backward != null);
+  }
+
+  private go(step: number): void {
+    const clamped = Math.max(0, Math.min(this.steps - 1, step));
+    if (clamped !== this.model.get("step")) this.set("step", clamped);
   }
 
   // Several traits arrive in one message; handle them together once.
@@ -166,6 +223,8 @@ class NetworkViewController {
       const error = this.model.get("error");
       if (error) this.banner.show(this.t.error, error);
       else this.banner.hide();
+      this.syncTimer();
+      this.startAnimationIfStepped();
       this.draw();
     } catch (err) {
       this.banner.show(this.t.error, err instanceof Error ? err.message : String(err));
@@ -176,14 +235,22 @@ class NetworkViewController {
     const topology = this.model.get("topology");
     const params = this.model.get("params");
     const values = this.model.get("values");
+    const grads = this.model.get("grads");
     if (topology?.columns === undefined || params?.columns === undefined || values?.columns === undefined) {
       throw new Error("this view has no network to draw (its state is empty)");
     }
-    if (topology !== this.seen.topology || params !== this.seen.params || values !== this.seen.values) {
-      this.data = new NetworkData(topology, params, values);
+    const changed =
+      topology !== this.seen.topology ||
+      params !== this.seen.params ||
+      values !== this.seen.values ||
+      grads !== this.seen.grads;
+    if (changed) {
+      const backward = "columns" in grads ? (grads as GradsTrait) : null;
+      this.data = new NetworkData(topology, params, values, backward);
       if (topology !== this.seen.topology) this.layout = null;
-      if (params !== this.seen.params || topology !== this.seen.topology) this.edgesDirty = true;
-      this.seen = { topology, params, values };
+      this.edgeKey = "";
+      this.panelKey = "";
+      this.seen = { topology, params, values, grads };
     }
     const data = this.data!;
     if (this.layout === null) {
@@ -191,22 +258,75 @@ class NetworkViewController {
       this.layoutWidth = Math.round(this.stage.clientWidth) || DEFAULT_WIDTH;
       this.layout = layoutNetwork(units, this.layoutWidth, preferredHeight(units));
       this.resizeCanvases(this.layout);
-      this.edgesDirty = true;
+      this.edgeKey = "";
     }
+    const t = this.t;
+    const sample = this.model.get("sample");
     this.placeLabels(data, this.layout);
-    this.legend.update(this.t, data.valueRange, data.weightRange);
     this.picker.hidden = data.samples <= 1;
     this.pickerInput.max = String(data.samples - 1);
-    const sample = String(this.model.get("sample"));
     if (document.activeElement !== this.pickerInput || this.pickerInput.value === "") {
-      this.pickerInput.value = sample;
+      this.pickerInput.value = String(sample);
     }
-    this.pickerLabel.textContent = `${this.t.sample} `;
-    this.pickerTotal.textContent = ` ${this.t.of} ${data.samples}`;
+    this.pickerLabel.textContent = `${t.sample} `;
+    this.pickerTotal.textContent = ` ${t.of} ${data.samples}`;
+    this.editor.render(this.model.get("input_editor"), data.row(0, sample), t);
+    this.stepper.render(
+      {
+        step: this.model.get("step"),
+        steps: this.steps,
+        playing: this.model.get("playing"),
+        interval: this.model.get("interval"),
+        animate: this.model.get("animate"),
+        label: this.stepLabel(),
+      },
+      t,
+    );
     this.root.dataset.neurons = String(data.neuronCount);
     this.root.dataset.edges = String(data.edgeCount);
     this.root.dataset.revision = String(data.revision);
+    this.root.dataset.phase = this.currentStep().phase;
   }
+
+  private stepLabel(): string {
+    const t = this.t;
+    const data = this.data!;
+    const step = this.currentStep();
+    const column = data.columns[step.column]!;
+    const phase = step.phase === "forward" ? t.forward : step.phase === "backward" ? t.backward : t.update;
+    const name = column.kind === "Input" ? t.input : column.name;
+    const loss = data.backward !== null ? ` · ${t.loss} ${formatNumber(data.backward.loss)}` : "";
+    return `${t.step} ${this.model.get("step") + 1}/${this.steps} · ${phase} · ${name}${loss}`;
+  }
+
+  // -- playing ----------------------------------------------------------------------
+
+  private syncTimer(): void {
+    const playing = this.model.get("playing");
+    if (!playing) {
+      this.stopTimer();
+      return;
+    }
+    if (this.timer !== null) return;
+    this.timer = window.setInterval(
+      () => {
+        const next = this.model.get("step") + 1;
+        if (next >= this.steps) {
+          this.set("playing", false);
+          return;
+        }
+        this.set("step", next);
+      },
+      Math.max(50, this.model.get("interval") * 1000),
+    );
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) window.clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  // -- drawing ----------------------------------------------------------------------
 
   private resizeCanvases(layout: Layout): void {
     const dpr = window.devicePixelRatio || 1;
@@ -240,42 +360,107 @@ class NetworkViewController {
     this.labels.replaceChildren(...items);
   }
 
+  private startAnimationIfStepped(): void {
+    const data = this.data;
+    const layout = this.layout;
+    const step = this.model.get("step");
+    const previous = this.shownStep;
+    this.shownStep = step;
+    if (data === null || layout === null || previous < 0 || step !== previous + 1 || !this.model.get("animate")) return;
+    const current = this.currentStep();
+    if (current.phase !== "forward" || current.column === 0) return;
+    const signals = strongestSignals(data, layout, current.column, this.model.get("sample"));
+    if (signals.length === 0) return;
+    const duration = Math.min(MAX_ANIMATION_MS, this.model.get("interval") * 800);
+    this.animation = { signals, column: current.column, start: performance.now(), duration };
+    const tick = (): void => {
+      if (this.animation === null) return;
+      this.draw();
+      if (this.animation !== null) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }
+
   private draw(): void {
     const data = this.data;
     const layout = this.layout;
     if (data === null || layout === null) return;
     const dpr = window.devicePixelRatio || 1;
-    const step = this.model.get("step");
-    if (this.edgesDirty || step !== this.edgeStep) {
+    const step = this.currentStep();
+    const sample = this.model.get("sample");
+    const lr = this.model.get("lr");
+    const style = phaseStyle(data, step, sample, lr);
+    const key = `${step.phase}:${step.column}:${step.phase === "backward" ? sample : ""}:${lr}`;
+    if (key !== this.edgeKey) {
       const edgeCtx = this.edgeLayer.getContext("2d");
       if (edgeCtx !== null) {
         edgeCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
         edgeCtx.clearRect(0, 0, layout.width, layout.height);
-        paintLinks(edgeCtx, layout, data, step);
-        paintEdges(edgeCtx, layout, data, step);
+        paintLinks(edgeCtx, layout, data, step.phase === "forward" ? step.column : data.columns.length);
+        paintEdges(edgeCtx, layout, data, step.column, style.edges);
       }
-      this.edgesDirty = false;
-      this.edgeStep = step;
+      this.edgeKey = key;
     }
     const ctx = this.canvas.getContext("2d");
-    if (ctx === null) return;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    ctx.drawImage(this.edgeLayer, 0, 0);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    paintBlocks(ctx, layout, data, step);
-    paintNeurons(ctx, layout, data, this.model.get("sample"), step);
-    const selected = this.selectedRef();
-    if (selected !== null) paintRing(ctx, layout, selected, "#111111", 2.5);
-    if (this.hover !== null) paintRing(ctx, layout, this.hover, "rgba(17,17,17,0.45)", 1.5);
+    if (ctx !== null) {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+      ctx.drawImage(this.edgeLayer, 0, 0);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      paintBlocks(ctx, layout, data, step.phase === "forward" ? step.column : data.columns.length);
+      paintNeurons(ctx, layout, data, sample, step.column, this.animatedNeurons(style));
+      const selected = this.selectedRef();
+      if (selected !== null) paintRing(ctx, layout, selected, "#111111", 2.5);
+      if (this.hover !== null) paintRing(ctx, layout, this.hover, "rgba(17,17,17,0.45)", 1.5);
+      if (this.animation !== null) {
+        const progress = Math.min(1, (performance.now() - this.animation.start) / this.animation.duration);
+        if (progress < 1) paintSignals(ctx, this.animation.signals, progress);
+        else this.animation = null;
+      }
+    }
+    const selected = this.model.get("selected");
+    const panelKey = `${key}:${sample}:${data.revision}:${selected?.layer}:${selected?.index}:${this.model.get("lang")}`;
+    if (panelKey !== this.panelKey) {
+      this.panelKey = panelKey;
+      const gradient = style.neuronLabel === "gradient";
+      const t = this.t;
+      const edgeRange = gradient ? (data.backward?.edgeRange ?? 1) : data.weightRange;
+      const title = gradient ? t.gradientScale : t.activationScale;
+      this.legend.update(t, style.neuronRange, edgeRange, title, gradient ? "∂L/∂w" : t.weightLegend);
+      this.showArithmetic(step, sample, lr);
+    }
     this.frames++;
     this.root.dataset.frames = String(this.frames);
     const { revision, sentAt } = data;
     requestAnimationFrame(() => {
       this.root.dataset.drawnRevision = String(revision);
+      this.root.dataset.drawnStep = String(this.model.get("step"));
       performance.mark("dlwidgets:frame", { detail: { revision, sentAt, drawnAt: Date.now() } });
     });
   }
+
+  /** While signals travel into a column, its neurons fill in step with them. */
+  private animatedNeurons(style: PhaseStyle): PhaseStyle["neurons"] {
+    const animation = this.animation;
+    if (animation === null) return style.neurons;
+    const progress = Math.min(1, (performance.now() - animation.start) / animation.duration);
+    return {
+      tone: (c, u) => (c === animation.column ? progress * style.neurons.tone(c, u) : style.neurons.tone(c, u)),
+      faded: style.neurons.faded,
+    };
+  }
+
+  private showArithmetic(step: Step, sample: number, lr: number): void {
+    const data = this.data!;
+    const selected = this.selectedRef();
+    const useSelected = selected !== null && (step.phase !== "forward" || selected.column <= step.column);
+    const column = useSelected ? selected.column : step.column;
+    const unit = useSelected ? selected.unit : strongestUnit(data, step, sample);
+    const note = useSelected ? this.t.selectedNeuron : this.t.strongest;
+    this.arithmeticPanel.show(arithmetic(data, step, column, unit, sample, lr, this.t), note);
+  }
+
+  // -- pointer, keyboard, edits ------------------------------------------------------------
 
   private selectedRef(): UnitRef | null {
     const selected = this.model.get("selected");
@@ -295,15 +480,34 @@ class NetworkViewController {
     return { x: box.left + col.x, y: box.top + unitY(col, index) };
   }
 
+  private edgeCenter(layer: string, to: number, from: number): { x: number; y: number } | null {
+    if (this.data === null || this.layout === null) return null;
+    const c = this.data.columns.findIndex((col) => col.name === layer);
+    const a = this.layout.columns[c - 1];
+    const b = this.layout.columns[c];
+    if (a === undefined || b === undefined) return null;
+    const box = this.canvas.getBoundingClientRect();
+    const x1 = a.x + a.r;
+    const x2 = b.x - b.r;
+    return { x: box.left + (x1 + x2) / 2, y: box.top + (unitY(a, from) + unitY(b, to)) / 2 };
+  }
+
   private onPointer(x: number, y: number): void {
     if (this.layout === null || this.data === null) return;
     const ref = x < 0 ? null : neuronAt(this.layout, x, y);
     const changed = ref?.column !== this.hover?.column || ref?.unit !== this.hover?.unit;
     this.hover = ref;
-    const block = ref === null && x >= 0 ? blockAt(this.layout, x, y) : null;
-    if (ref !== null) this.showTooltip(ref, x, y);
-    else if (block !== null) this.showBlockTooltip(block, x, y);
-    else this.tooltip.hide();
+    if (ref !== null) {
+      this.showTooltip(ref, x, y);
+    } else if (x >= 0) {
+      const block = blockAt(this.layout, x, y);
+      const edge = block === null ? edgeAt(this.layout, this.data, x, y) : null;
+      if (block !== null) this.showBlockTooltip(block, x, y);
+      else if (edge !== null) this.showEdgeTooltip(edge, x, y);
+      else this.tooltip.hide();
+    } else {
+      this.tooltip.hide();
+    }
     if (changed) this.draw();
   }
 
@@ -317,31 +521,90 @@ class NetworkViewController {
       this.tooltip.show(`${t.input} · ${t.unit} ${ref.unit}`, [{ key: "a", label: t.value, value: formatNumber(a) }], x, y);
       return;
     }
-    const rows: TooltipRow[] = [];
+    const rows: Row[] = [];
     const z = data.preActivation(ref.column, ref.unit, sample);
     if (z !== null) rows.push({ key: "z", label: t.preActivation, value: formatNumber(z) });
     const bias = data.bias(ref.column, ref.unit);
     if (bias !== null) rows.push({ key: "bias", label: t.bias, value: formatNumber(bias) });
     const f = column.activation ?? t.identity;
     rows.push({ key: "a", label: `${t.activationOut} = ${f}(z)`, value: formatNumber(a) });
+    const da = data.gradA(ref.column, ref.unit, sample);
+    if (da !== null) rows.push({ key: "da", label: "∂L/∂a", value: formatNumber(da) });
     this.tooltip.show(`${column.name} · ${t.neuron} ${ref.unit}`, rows, x, y);
+  }
+
+  private showEdgeTooltip(edge: EdgeRef, x: number, y: number): void {
+    const data = this.data!;
+    const t = this.t;
+    const source = data.columns[edge.column - 1]!;
+    const target = data.columns[edge.column]!;
+    const w = data.weight(edge.column, edge.to, edge.from);
+    const a = data.activation(edge.column - 1, edge.from, this.model.get("sample"));
+    const rows: Row[] = [
+      { key: "w", label: t.weight, value: formatNumber(w), numeric: w },
+      { key: "signal", label: t.signal, value: formatNumber(w * a), numeric: w * a },
+    ];
+    const dw = data.backward?.columns[edge.column]?.dw ?? null;
+    if (dw !== null) {
+      const g = dw.data[edge.to * dw.shape[1]! + edge.from]!;
+      rows.push({ key: "dw", label: "∂L/∂w", value: formatNumber(g), numeric: g });
+    }
+    const from = `${source.kind === "Input" ? t.input : source.name}[${edge.from}]`;
+    this.tooltip.show(`${t.edge} ${from} → ${target.name}[${edge.to}]`, rows, x, y);
   }
 
   private showBlockTooltip(c: number, x: number, y: number): void {
     const column = this.data!.columns[c]!;
-    const rows: TooltipRow[] = [{ key: "shape", label: this.t.shape, value: `[${column.shape.join(", ")}]` }];
-    if (column.records.length > 1) {
-      rows.push({ key: "records", label: this.t.steps, value: column.records.join(", ") });
-    }
+    const rows: Row[] = [{ key: "shape", label: this.t.shape, value: `[${column.shape.join(", ")}]` }];
+    if (column.records.length > 1) rows.push({ key: "records", label: this.t.steps, value: column.records.join(", ") });
     this.tooltip.show(`${column.name} · ${column.kind}`, rows, x, y);
   }
 
   private onClick(x: number, y: number): void {
     if (this.layout === null || this.data === null) return;
+    const data = this.data;
     const ref = neuronAt(this.layout, x, y);
-    const selection = ref === null ? null : { layer: this.data.columns[ref.column]!.name, index: ref.unit };
-    this.model.set("selected", selection);
-    this.model.save_changes();
+    const editable = this.model.get("editable");
+    if (ref === null && editable) {
+      const edge = edgeAt(this.layout, data, x, y);
+      if (edge !== null) {
+        const layer = data.columns[edge.column]!.name;
+        this.valueEditor.open(this.t.editWeight, data.weight(edge.column, edge.to, edge.from), x, y, (value) =>
+          this.model.send({ type: "set_weight", layer, to: edge.to, from: edge.from, value }),
+        );
+        return;
+      }
+    }
+    const selection = ref === null ? null : { layer: data.columns[ref.column]!.name, index: ref.unit };
+    this.set("selected", selection);
+    const bias = ref === null ? null : data.bias(ref.column, ref.unit);
+    if (editable && ref !== null && bias !== null) {
+      const layer = data.columns[ref.column]!.name;
+      this.valueEditor.open(this.t.editBias, bias, x, y, (value) =>
+        this.model.send({ type: "set_bias", layer, index: ref.unit, value }),
+      );
+    }
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.target !== this.root && event.target !== this.canvas) return;
+    const step = this.model.get("step");
+    const actions: Record<string, () => void> = {
+      ArrowRight: () => this.go(step + 1),
+      ArrowLeft: () => this.go(step - 1),
+      Home: () => this.go(0),
+      End: () => this.go(this.steps - 1),
+      " ": () => this.set("playing", !this.model.get("playing")),
+    };
+    const action = actions[event.key];
+    if (action === undefined) return;
+    event.preventDefault();
+    action();
+  }
+
+  private sendInput(values: Float32Array): void {
+    const buffer = values.slice().buffer; // only these bytes: JupyterLab sends a view's whole buffer
+    this.model.send({ type: "set_input", sample: this.model.get("sample") }, undefined, [buffer]);
   }
 }
 

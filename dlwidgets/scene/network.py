@@ -203,10 +203,14 @@ def _new_column(
         assert tensor is not None
         column.a = _rows(tensor, max_samples)
         column.units = column.a.shape[1]
-    elif kind == "Input" and tensor is not None and tensor.is_floating_point():
+    elif (
+        kind == "Input"
+        and tensor is not None
+        and tensor.is_floating_point()
+        and 0 < int(np.prod(column.shape)) <= MAX_NEURONS
+    ):
         # A small image input is a block, but its pixels go along for the drawing pad.
-        if 0 < int(np.prod(column.shape)) <= MAX_NEURONS:
-            column.a = _rows(tensor, max_samples)
+        column.a = _rows(tensor, max_samples)
     return column
 
 

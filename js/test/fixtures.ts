@@ -1,6 +1,13 @@
 // Shared builders: wire arrays as the kernel sends them, and small dense networks.
 
-import { NetworkData, type ColumnSpec, type ParamsTrait, type Topology, type ValuesTrait } from "../src/scene/network";
+import {
+  NetworkData,
+  type ColumnSpec,
+  type GradsTrait,
+  type ParamsTrait,
+  type Topology,
+  type ValuesTrait,
+} from "../src/scene/network";
 import type { WireArray } from "../src/wire";
 
 /** A float32 wire array backed by a DataView, like a binary comm buffer. */
@@ -74,4 +81,57 @@ export function traits(units: number[], o: NetOptions = {}): { topology: Topolog
 export function network(units: number[], o: NetOptions = {}): NetworkData {
   const t = traits(units, o);
   return new NetworkData(t.topology, t.params, t.values);
+}
+
+export interface GradOptions {
+  samples?: number;
+  loss?: number;
+  neuronRange?: number;
+  edgeRange?: number;
+  /** da(column, unit, sample): ∂L/∂a */
+  da?: (column: number, unit: number, sample: number) => number;
+  /** dz(column, unit, sample): ∂L/∂z */
+  dz?: (column: number, unit: number, sample: number) => number;
+  /** dw(column, to, from): ∂L/∂w */
+  dw?: (column: number, to: number, from: number) => number;
+  /** db(column, unit): ∂L/∂b */
+  db?: (column: number, unit: number) => number;
+}
+
+/**
+ * A grads trait matching `traits(units)`: the input column has only ∂L/∂a, a
+ * block column (0) has none, a layer reading a block has no ∂L/∂w.
+ */
+export function grads(units: number[], o: GradOptions = {}): GradsTrait {
+  const samples = o.samples ?? 2;
+  const da = o.da ?? ((c, u, s) => 0.1 * pseudo(c * 4001 + u * 17 + s + 0.75));
+  const dz = o.dz ?? ((c, u, s) => 0.1 * pseudo(c * 6007 + u * 19 + s + 0.125));
+  const dw = o.dw ?? ((c, j, i) => 0.05 * pseudo(c * 8009 + j * 53 + i + 0.375));
+  const db = o.db ?? ((c, u) => 0.05 * pseudo(c * 911 + u + 0.625));
+  const grid = (rows: number, cols: number, f: (r: number, k: number) => number): number[] =>
+    Array.from({ length: rows * cols }, (_, idx) => f(Math.floor(idx / cols), idx % cols));
+  return {
+    revision: 4,
+    loss: o.loss ?? 0.6931,
+    neuron_range: o.neuronRange ?? 0.1,
+    edge_range: o.edgeRange ?? 0.05,
+    columns: units.map((n, c) => {
+      if (n === 0) return null;
+      const a = wire(grid(samples, n, (s, u) => da(c, u, s)), [samples, n]);
+      if (c === 0) return { da: a, dz: null, dw: null, db: null };
+      const prev = units[c - 1]!;
+      return {
+        da: a,
+        dz: wire(grid(samples, n, (s, u) => dz(c, u, s)), [samples, n]),
+        dw: prev === 0 ? null : wire(grid(n, prev, (j, i) => dw(c, j, i)), [n, prev]),
+        db: wire(grid(1, n, (_, u) => db(c, u)), [n]),
+      };
+    }),
+  };
+}
+
+/** A network with a backward pass: `traits(units, o)` plus `grads(units, g)`. */
+export function trainedNetwork(units: number[], o: NetOptions = {}, g: GradOptions = {}): NetworkData {
+  const t = traits(units, o);
+  return new NetworkData(t.topology, t.params, t.values, grads(units, { samples: o.samples ?? 2, ...g }));
 }

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness.lab import Lab, open_notebook, run_cell
+from tests.harness.lab import Lab, first_view, open_notebook, run_cell
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +70,7 @@ def _tooltip(page, view, layer: str, index: int) -> dict[str, float]:  # type: i
     page.mouse.move(centre["x"], centre["y"])
     tooltip = view.locator(".dlw-tooltip")
     tooltip.wait_for(state="visible")
-    rows = tooltip.locator(".dlw-tooltip-row")
+    rows = tooltip.locator(".dlw-row")
     values = {
         rows.nth(i).get_attribute("data-key"): float(rows.nth(i).locator(".dlw-value").inner_text())
         for i in range(rows.count())
@@ -98,7 +98,7 @@ def test_network_view_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     lab.write_notebook("view.ipynb", [SETUP.format(out=tmp_path), UPDATE, BAD_UPDATE])
     open_notebook(page, lab, "view.ipynb")
     run_cell(page, 0)
-    view = page.locator(".jp-OutputArea-output .dlw-network").first
+    view = first_view(page)
     view.wait_for(state="visible", timeout=60_000)
     page.wait_for_function(
         "el => el.dataset.drawnRevision === '0'", arg=view.element_handle(), timeout=30_000

@@ -57,7 +57,8 @@ class Lab:
     process: subprocess.Popen[bytes]
 
     def notebook_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/{name}"
+        # ?reset: a fresh workspace, so notebooks a previous test opened do not come back
+        return f"{self.url}/lab/tree/{name}?reset"
 
     def write_notebook(self, name: str, cells: list[str]) -> Path:
         notebook = nbformat.v4.new_notebook()
@@ -168,3 +169,8 @@ def run_cell(page, index: int) -> None:  # type: ignore[no-untyped-def]
         arg=prompt.element_handle(),
         timeout=120_000,
     )
+
+
+def first_view(page):  # type: ignore[no-untyped-def]
+    """The first NetworkView in the notebook on screen."""
+    return page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output .dlw-network").first

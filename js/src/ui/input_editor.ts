@@ -150,10 +150,13 @@ export class InputEditor {
     canvas.addEventListener("mousemove", (e) => {
       if (this.drawing) move(e);
     });
-    canvas.addEventListener("mouseup", () => {
+    const finish = (): void => {
+      if (!this.drawing) return;
       this.drawing = false;
       this.commit();
-    });
+    };
+    canvas.addEventListener("mouseup", finish);
+    canvas.addEventListener("mouseleave", finish);
     paint();
     this.el.replaceChildren(canvas);
   }

@@ -57,7 +57,8 @@ interface Traits {
 /** What tests and the benchmark read from the page (`root.dlwidgetsView`). */
 export interface ViewHandle {
   neuronCenter(layer: string, index: number): { x: number; y: number } | null;
-  edgeCenter(layer: string, to: number, from: number): { x: number; y: number } | null;
+  /** A point `along` (0..1) the drawn edge from unit `from` of the column before into `to`. */
+  edgeAt(layer: string, to: number, from: number, along?: number): { x: number; y: number } | null;
   readonly neurons: number;
   readonly edges: number;
 }
@@ -165,7 +166,7 @@ class NetworkViewController {
     const root = this.root;
     const handle: ViewHandle = {
       neuronCenter: (layer, index) => this.neuronCenter(layer, index),
-      edgeCenter: (layer, to, from) => this.edgeCenter(layer, to, from),
+      edgeAt: (layer, to, from, along = 0.5) => this.edgePoint(layer, to, from, along),
       get neurons() {
         return Number(root.dataset.neurons ?? 0);
       },
@@ -417,6 +418,7 @@ class NetworkViewController {
         if (progress < 1) paintSignals(ctx, this.animation.signals, progress);
         else this.animation = null;
       }
+      this.root.dataset.animating = this.animation === null ? "0" : "1";
     }
     const selected = this.model.get("selected");
     const panelKey = `${key}:${sample}:${data.revision}:${selected?.layer}:${selected?.index}:${this.model.get("lang")}`;
@@ -480,7 +482,7 @@ class NetworkViewController {
     return { x: box.left + col.x, y: box.top + unitY(col, index) };
   }
 
-  private edgeCenter(layer: string, to: number, from: number): { x: number; y: number } | null {
+  private edgePoint(layer: string, to: number, from: number, along: number): { x: number; y: number } | null {
     if (this.data === null || this.layout === null) return null;
     const c = this.data.columns.findIndex((col) => col.name === layer);
     const a = this.layout.columns[c - 1];
@@ -489,7 +491,8 @@ class NetworkViewController {
     const box = this.canvas.getBoundingClientRect();
     const x1 = a.x + a.r;
     const x2 = b.x - b.r;
-    return { x: box.left + (x1 + x2) / 2, y: box.top + (unitY(a, from) + unitY(b, to)) / 2 };
+    const y1 = unitY(a, from);
+    return { x: box.left + x1 + (x2 - x1) * along, y: box.top + y1 + (unitY(b, to) - y1) * along };
   }
 
   private onPointer(x: number, y: number): void {

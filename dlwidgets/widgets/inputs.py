@@ -22,22 +22,22 @@ def editor_for(x: Any) -> dict[str, Any]:
     per_sample = list(x.shape[1:]) if x.dim() > 1 else list(x.shape)
     values = x.detach().float()
     low, high = float(values.min()), float(values.max())
-    if low == high:
-        low, high = low - 1.0, high + 1.0
     side = per_sample[-2:] if len(per_sample) >= 2 else []
     if (
         len(per_sample) in (2, 3)
         and (len(per_sample) == 2 or per_sample[0] == 1)
         and all(2 <= n <= MAX_IMAGE_SIDE for n in side)
     ):
-        kind = "image"
-        low, high = min(low, 0.0), max(high, 1e-6)
+        kind = "image"  # ink from 0 to at least 1 (the 8×8 digits go to 16)
+        low, high = min(low, 0.0), max(high, 1.0)
     elif per_sample == [2]:
         kind = "plane"
     elif len(per_sample) == 1 and per_sample[0] <= MAX_SLIDERS:
         kind = "sliders"
     else:
         kind = "none"
+    if low == high:
+        low, high = low - 1.0, high + 1.0
     return {"kind": kind, "shape": per_sample, "range": [low, high]}
 
 

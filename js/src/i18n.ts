@@ -46,6 +46,8 @@ const STRINGS = {
     edge: "edge",
     signal: "signal w·a",
     weight: "weight w",
+    edgesShown: "edges",
+    edgesPerLayer: "strongest edges per layer",
   },
   vi: {
     neuron: "nơ-ron",
@@ -90,6 +92,8 @@ const STRINGS = {
     edge: "cạnh",
     signal: "tín hiệu w·a",
     weight: "trọng số w",
+    edgesShown: "cạnh",
+    edgesPerLayer: "số cạnh mạnh nhất mỗi lớp",
   },
 } as const;
 

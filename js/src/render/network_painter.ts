@@ -44,6 +44,8 @@ export interface EdgeSource {
   matrix(column: number): Float32Tensor | null;
   range(column: number): number;
   faded(column: number): boolean;
+  /** Flat indices of the edges to draw (the strongest), or null for all. */
+  selection?(column: number): Uint32Array | null;
 }
 
 /** What the neurons show: a tone in [-1, 1] per unit (its value over its scale). */
@@ -83,15 +85,16 @@ export function paintEdges(
     const to = layout.columns[c]!;
     const buckets: number[][] = Array.from({ length: 2 * WIDTH_LEVELS }, () => []);
     const fanIn = w.shape[1]!;
-    for (let j = 0; j < to.units; j++) {
-      const y2 = unitY(to, j);
-      for (let i = 0; i < fanIn; i++) {
-        const value = w.data[j * fanIn + i]!;
-        if (!Number.isFinite(value)) continue; // a diverged weight: nothing sensible to draw
-        const level = Math.min(WIDTH_LEVELS - 1, Math.floor((Math.abs(value) / range) * WIDTH_LEVELS));
-        buckets[(value >= 0 ? WIDTH_LEVELS : 0) + level]!.push(unitY(from, i), y2);
-      }
-    }
+    const add = (k: number): void => {
+      const value = w.data[k]!;
+      if (!Number.isFinite(value)) return; // a diverged weight: nothing sensible to draw
+      const level = Math.min(WIDTH_LEVELS - 1, Math.floor((Math.abs(value) / range) * WIDTH_LEVELS));
+      const j = Math.floor(k / fanIn);
+      buckets[(value >= 0 ? WIDTH_LEVELS : 0) + level]!.push(unitY(from, k - j * fanIn), unitY(to, j));
+    };
+    const selected = source.selection?.(c) ?? null;
+    if (selected === null) for (let k = 0; k < to.units * fanIn; k++) add(k);
+    else for (const k of selected) add(k);
     const x1 = from.x + from.r;
     const x2 = to.x - to.r;
     buckets.forEach((ys, b) => {

@@ -12,30 +12,45 @@ export interface EdgeRef {
   from: number;
 }
 
-export function edgeAt(layout: Layout, data: NetworkData, x: number, y: number, tolerance = 3): EdgeRef | null {
+/**
+ * The drawn edge nearest (x, y) within `tolerance` pixels. `shown(c)` lists the
+ * edges drawn into column c when they are filtered (only those can be hit).
+ */
+export function edgeAt(
+  layout: Layout,
+  data: NetworkData,
+  x: number,
+  y: number,
+  tolerance = 3,
+  shown: (column: number) => Uint32Array | null = () => null,
+): EdgeRef | null {
   for (let c = 1; c < layout.columns.length; c++) {
     const w = data.params[c]?.weight ?? null;
     const a = layout.columns[c - 1]!;
     const b = layout.columns[c]!;
     const x1 = a.x + a.r;
     const x2 = b.x - b.r;
-    if (w === null || x < x1 || x > x2 || w.data.length > MAX_HIT_EDGES) continue;
+    const selected = shown(c);
+    if (w === null || x < x1 || x > x2) continue;
+    if (selected === null && w.data.length > MAX_HIT_EDGES) continue;
+    const fanIn = w.shape[1]!;
     const t = (x - x1) / (x2 - x1);
     let best: EdgeRef | null = null;
     let bestDistance = tolerance;
-    for (let j = 0; j < b.units; j++) {
+    const test = (k: number): void => {
+      const j = Math.floor(k / fanIn);
+      const i = k - j * fanIn;
+      const y1 = unitY(a, i);
       const y2 = unitY(b, j);
-      for (let i = 0; i < a.units; i++) {
-        const y1 = unitY(a, i);
-        // Vertical distance at x, scaled to the distance to the line.
-        const dy = Math.abs(y1 + (y2 - y1) * t - y);
-        const distance = dy / Math.hypot(1, (y2 - y1) / (x2 - x1));
-        if (distance < bestDistance) {
-          best = { column: c, to: j, from: i };
-          bestDistance = distance;
-        }
+      // Vertical distance at x, scaled to the distance to the line.
+      const distance = Math.abs(y1 + (y2 - y1) * t - y) / Math.hypot(1, (y2 - y1) / (x2 - x1));
+      if (distance < bestDistance) {
+        best = { column: c, to: j, from: i };
+        bestDistance = distance;
       }
-    }
+    };
+    if (selected === null) for (let k = 0; k < b.units * fanIn; k++) test(k);
+    else for (const k of selected) test(k);
     return best;
   }
   return null;

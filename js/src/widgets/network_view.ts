@@ -10,6 +10,7 @@ import { phaseStyle, type PhaseStyle } from "../render/phase_style";
 import { paintSignals, strongestSignals, type Signal } from "../render/signals";
 import { arithmetic, strongestUnit } from "../scene/arithmetic";
 import { edgeAt, type EdgeRef } from "../scene/edge_hit";
+import { strongestEdges, type EdgeSelection } from "../scene/edge_filter";
 import {
   blockAt,
   layoutNetwork,
@@ -50,6 +51,7 @@ interface Traits {
   lr: number;
   editable: boolean;
   input_editor: EditorSpec;
+  edge_limit: number;
   error: string;
   lang: string;
 }
@@ -65,8 +67,9 @@ export interface ViewHandle {
 
 const TRAITS = [
   "topology", "params", "values", "grads", "selected", "step", "sample", "playing",
-  "interval", "animate", "lr", "editable", "input_editor", "error", "lang",
+  "interval", "animate", "lr", "editable", "input_editor", "edge_limit", "error", "lang",
 ] as const; // prettier-ignore
+const EDGE_LIMITS: readonly [string, number][] = [["1k", 1000], ["4k", 4000], ["20k", 20000], ["all", 0]];
 const DEFAULT_WIDTH = 760;
 const MAX_ANIMATION_MS = 700;
 
@@ -86,6 +89,10 @@ class NetworkViewController {
   private readonly valueEditor: ValueEditor;
   private readonly arithmeticPanel: ArithmeticPanel;
   private readonly legend: Legend;
+  private readonly edgeLimit: HTMLSelectElement;
+  private selections: (EdgeSelection | null)[] = [];
+  private readonly edgeLimitText = document.createElement("span");
+  private readonly shownEdges = (c: number): Uint32Array | null => this.selections[c]?.indices ?? null;
   private readonly banner: Banner;
   private readonly resize: ResizeObserver;
   private data: NetworkData | null = null;
@@ -148,6 +155,19 @@ class NetworkViewController {
     this.root.appendChild(this.stage);
     this.arithmeticPanel = new ArithmeticPanel(this.root);
     this.legend = new Legend(this.root);
+    this.edgeLimit = document.createElement("select");
+    this.edgeLimit.className = "dlw-edge-limit";
+    for (const [name, limit] of EDGE_LIMITS) {
+      const option = document.createElement("option");
+      option.value = String(limit);
+      option.textContent = name;
+      this.edgeLimit.appendChild(option);
+    }
+    this.edgeLimit.addEventListener("change", () => this.set("edge_limit", Number(this.edgeLimit.value)));
+    const limitLabel = document.createElement("label");
+    limitLabel.className = "dlw-options";
+    limitLabel.append(this.edgeLimitText, this.edgeLimit);
+    this.root.appendChild(limitLabel);
     el.appendChild(this.root);
 
     this.canvas.addEventListener("mousemove", (e) => this.onPointer(e.offsetX, e.offsetY));
@@ -391,15 +411,24 @@ class NetworkViewController {
     const sample = this.model.get("sample");
     const lr = this.model.get("lr");
     const style = phaseStyle(data, step, sample, lr);
-    const key = `${step.phase}:${step.column}:${step.phase === "backward" ? sample : ""}:${lr}`;
+    const limit = this.model.get("edge_limit") ?? 4000;
+    const key = `${step.phase}:${step.column}:${sample}:${lr}:${limit}`;
     if (key !== this.edgeKey) {
+      this.selections = data.columns.map((_, c) => {
+        const matrix = style.edges.matrix(c);
+        if (matrix === null) return null;
+        // Forward: the strongest signals |w·a| of this sample; else the largest values.
+        return strongestEdges(matrix, step.phase === "forward" ? data.row(c - 1, sample) : null, limit);
+      });
+      const edges = { ...style.edges, selection: this.shownEdges };
       const edgeCtx = this.edgeLayer.getContext("2d");
       if (edgeCtx !== null) {
         edgeCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
         edgeCtx.clearRect(0, 0, layout.width, layout.height);
         paintLinks(edgeCtx, layout, data, step.phase === "forward" ? step.column : data.columns.length);
-        paintEdges(edgeCtx, layout, data, step.column, style.edges);
+        paintEdges(edgeCtx, layout, data, step.column, edges);
       }
+      this.showEdgeCounts(limit);
       this.edgeKey = key;
     }
     const ctx = this.canvas.getContext("2d");
@@ -439,6 +468,26 @@ class NetworkViewController {
       this.root.dataset.drawnStep = String(this.model.get("step"));
       performance.mark("dlwidgets:frame", { detail: { revision, sentAt, drawnAt: Date.now() } });
     });
+  }
+
+  /** Under each column whose edges are filtered: how many are drawn, of how many. */
+  private showEdgeCounts(limit: number): void {
+    let hidden = 0;
+    this.labels.querySelectorAll<HTMLElement>(".dlw-column-label").forEach((label, c) => {
+      const selection = this.selections[c];
+      label.querySelector(".dlw-edge-count")?.remove();
+      if (selection === null || selection === undefined || selection.indices === null) return;
+      hidden += selection.total - selection.shown;
+      const note = document.createElement("span");
+      note.className = "dlw-edge-count";
+      note.textContent = `${this.t.edgesShown} ${selection.shown.toLocaleString("en")} / ${selection.total.toLocaleString("en")}`;
+      label.appendChild(note);
+    });
+    this.root.dataset.hiddenEdges = String(hidden);
+    const filtering = this.selections.some((s) => s !== null && s.total > 1000);
+    this.edgeLimit.parentElement!.hidden = !filtering;
+    this.edgeLimitText.textContent = `${this.t.edgesPerLayer} `;
+    this.edgeLimit.value = String(EDGE_LIMITS.find(([, n]) => n === limit)?.[1] ?? limit);
   }
 
   /** While signals travel into a column, its neurons fill in step with them. */
@@ -504,7 +553,7 @@ class NetworkViewController {
       this.showTooltip(ref, x, y);
     } else if (x >= 0) {
       const block = blockAt(this.layout, x, y);
-      const edge = block === null ? edgeAt(this.layout, this.data, x, y) : null;
+      const edge = block === null ? edgeAt(this.layout, this.data, x, y, 3, this.shownEdges) : null;
       if (block !== null) this.showBlockTooltip(block, x, y);
       else if (edge !== null) this.showEdgeTooltip(edge, x, y);
       else this.tooltip.hide();
@@ -569,7 +618,7 @@ class NetworkViewController {
     const ref = neuronAt(this.layout, x, y);
     const editable = this.model.get("editable");
     if (ref === null && editable) {
-      const edge = edgeAt(this.layout, data, x, y);
+      const edge = edgeAt(this.layout, data, x, y, 3, this.shownEdges);
       if (edge !== null) {
         const layer = data.columns[edge.column]!.name;
         this.valueEditor.open(this.t.editWeight, data.weight(edge.column, edge.to, edge.from), x, y, (value) =>

@@ -104,6 +104,11 @@ class NetworkScene:
         return _max_abs([c.a for c in self.columns if c.a is not None and not c.is_block])
 
     @property
+    def layer_ranges(self) -> list[float]:
+        """Largest |a| of each column: the colour scale when each layer has its own."""
+        return [_max_abs([c.a]) if c.a is not None else 1.0 for c in self.columns]
+
+    @property
     def grad_ranges(self) -> tuple[float, float]:
         """Largest |∂L/∂a| and largest |∂L/∂w| or |∂L/∂b|: the backward colour scales."""
         neurons = [c.da for c in self.columns if c.da is not None]

@@ -54,6 +54,7 @@ def values(scene: NetworkScene, revision: int) -> dict[str, Any]:
         "samples": scene.samples,
         "total_samples": scene.total_samples,
         "value_range": scene.value_range,
+        "layer_ranges": scene.layer_ranges,
         "columns": [
             None if c.a is None else {"a": encode(c.a), "z": None if c.z is None else encode(c.z)}
             for c in scene.columns

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +13,7 @@ import torch
 import traitlets
 from torch import nn
 
-from dlwidgets import model_edit
+from dlwidgets import export, model_edit
 from dlwidgets.capture import Trace, trace
 from dlwidgets.capture.tensors import map_tensors
 from dlwidgets.errors import DlwidgetsError
@@ -67,6 +68,8 @@ class NetworkView(anywidget.AnyWidget):
     lr = traitlets.Float(0.1).tag(sync=True)
     editable = traitlets.Bool(False).tag(sync=True)
     input_editor = traitlets.Dict().tag(sync=True)
+    edge_limit = traitlets.Int(4000).tag(sync=True)  # strongest edges drawn per layer; 0: all
+    color_range = traitlets.Enum(["global", "layer"], "global").tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     lang = traitlets.Unicode("en").tag(sync=True)
 
@@ -182,6 +185,13 @@ class NetworkView(anywidget.AnyWidget):
             raise DlwidgetsError("apply_update needs a loss: NetworkView(..., target=) or loss_fn=")
         model_edit.gradient_step(self.model, self._trace.param_grads, self.lr if lr is None else lr)
         self.refresh()
+
+    def save_html(self, path: str | os.PathLike[str], *, title: str | None = None) -> pathlib.Path:
+        """One self-contained offline page of this view.
+
+        Stepping, hovering and the panel work without a kernel.
+        """
+        return export.save_html(self, path, title=title)
 
     def close(self) -> None:
         """Close the view in the page and drop every reference to the model and its data."""

@@ -48,6 +48,9 @@ const STRINGS = {
     weight: "weight w",
     edgesShown: "edges",
     edgesPerLayer: "strongest edges per layer",
+    colorScale: "colour scale",
+    globalScale: "one for all layers",
+    layerScale: "one per layer",
   },
   vi: {
     neuron: "nơ-ron",
@@ -94,6 +97,9 @@ const STRINGS = {
     weight: "trọng số w",
     edgesShown: "cạnh",
     edgesPerLayer: "số cạnh mạnh nhất mỗi lớp",
+    colorScale: "thang màu",
+    globalScale: "chung cho mọi lớp",
+    layerScale: "riêng từng lớp",
   },
 } as const;
 

@@ -62,7 +62,9 @@ def test_update_sends_one_message_with_every_layer_as_binary(mlp: nn.Sequential)
     assert len(message["buffers"]) == 2 * 4 - 1
     assert sum(memoryview(b).nbytes for b in message["buffers"]) == 64 * (4 + 2 * (8 + 8 + 3)) * 4
     json.dumps(message["state"])  # what is left is plain JSON...
-    assert _lists_of_numbers(message["state"]) == []  # ...with no list of numbers but shapes
+    # ...with no list of numbers but shapes, and one colour-scale bound per column
+    assert _lists_of_numbers(message["state"]) == ["layer_ranges"]
+    assert len(message["state"]["values"]["layer_ranges"]) == 4
     assert _lists_of_numbers({"x": {"shape": [1, 2]}, "y": [0.5]}) == ["y"]
     out = wire.decode(view.values["columns"][3]["a"])
     np.testing.assert_allclose(out, mlp(x2).detach().numpy(), rtol=1e-5)

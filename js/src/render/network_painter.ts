@@ -63,9 +63,13 @@ export function forwardEdges(data: NetworkData, step: number): EdgeSource {
   };
 }
 
-export function forwardNeurons(data: NetworkData, sample: number, step: number): NeuronSource {
-  const range = data.valueRange > 0 ? data.valueRange : 1;
-  return { tone: (c, u) => data.activation(c, u, sample) / range, faded: (c) => c > step };
+/** `perLayer`: each column on its own scale (small hidden values stay visible). */
+export function forwardNeurons(data: NetworkData, sample: number, step: number, perLayer = false): NeuronSource {
+  const ranges = data.columns.map((_, c) => {
+    const range = perLayer ? data.layerRanges[c]! : data.valueRange;
+    return range > 0 ? range : 1;
+  });
+  return { tone: (c, u) => data.activation(c, u, sample) / ranges[c]!, faded: (c) => c > step };
 }
 
 /** Draw every edge; returns how many were drawn. `step`: columns after it are faded. */

@@ -25,12 +25,18 @@ export function updatedWeights(data: NetworkData, column: number, lr: number): F
   return { shape: w.shape, data: out };
 }
 
-export function phaseStyle(data: NetworkData, step: Step, sample: number, lr: number): PhaseStyle {
+export function phaseStyle(
+  data: NetworkData,
+  step: Step,
+  sample: number,
+  lr: number,
+  perLayer = false,
+): PhaseStyle {
   const backward = data.backward;
   if (step.phase === "forward" || backward === null) {
     return {
       edges: forwardEdges(data, step.column),
-      neurons: forwardNeurons(data, sample, step.column),
+      neurons: forwardNeurons(data, sample, step.column, perLayer),
       neuronLabel: "activation",
       neuronRange: data.valueRange,
     };
@@ -39,14 +45,14 @@ export function phaseStyle(data: NetworkData, step: Step, sample: number, lr: nu
     const updated = data.columns.map((_, c) => updatedWeights(data, c, lr));
     return {
       edges: { matrix: (c) => updated[c] ?? null, range: () => data.weightRange, faded: () => false },
-      neurons: forwardNeurons(data, sample, data.columns.length - 1),
+      neurons: forwardNeurons(data, sample, data.columns.length - 1, perLayer),
       neuronLabel: "activation",
       neuronRange: data.valueRange,
     };
   }
   // Backward at column b: columns from b on show ∂L/∂a, edges into them ∂L/∂w.
   const b = step.column;
-  const forward = forwardNeurons(data, sample, data.columns.length - 1);
+  const forward = forwardNeurons(data, sample, data.columns.length - 1, perLayer);
   const gradRange = backward.neuronRange > 0 ? backward.neuronRange : 1;
   return {
     edges: {

@@ -32,6 +32,7 @@ export interface ValuesTrait {
   samples: number;
   total_samples: number;
   value_range: number;
+  layer_ranges?: number[]; // largest |a| of each column
   columns: ({ a: WireArray; z: WireArray | null } | null)[];
 }
 
@@ -73,6 +74,7 @@ export class NetworkData {
   readonly values: (ColumnValues | null)[];
   readonly weightRange: number;
   readonly valueRange: number;
+  readonly layerRanges: number[];
   readonly samples: number;
   readonly totalSamples: number;
   readonly revision: number;
@@ -97,6 +99,7 @@ export class NetworkData {
     );
     this.weightRange = params.weight_range;
     this.valueRange = values.value_range;
+    this.layerRanges = values.layer_ranges ?? this.columns.map(() => values.value_range);
     this.samples = values.samples;
     this.totalSamples = values.total_samples;
     this.revision = values.revision;

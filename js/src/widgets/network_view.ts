@@ -52,6 +52,7 @@ interface Traits {
   editable: boolean;
   input_editor: EditorSpec;
   edge_limit: number;
+  color_range: "global" | "layer";
   error: string;
   lang: string;
 }
@@ -67,7 +68,7 @@ export interface ViewHandle {
 
 const TRAITS = [
   "topology", "params", "values", "grads", "selected", "step", "sample", "playing",
-  "interval", "animate", "lr", "editable", "input_editor", "edge_limit", "error", "lang",
+  "interval", "animate", "lr", "editable", "input_editor", "edge_limit", "color_range", "error", "lang",
 ] as const; // prettier-ignore
 const EDGE_LIMITS: readonly [string, number][] = [["1k", 1000], ["4k", 4000], ["20k", 20000], ["all", 0]];
 const DEFAULT_WIDTH = 760;
@@ -90,6 +91,9 @@ class NetworkViewController {
   private readonly arithmeticPanel: ArithmeticPanel;
   private readonly legend: Legend;
   private readonly edgeLimit: HTMLSelectElement;
+  private readonly edgeLimitBox: HTMLLabelElement;
+  private readonly colorRange: HTMLSelectElement;
+  private readonly colorRangeText = document.createElement("span");
   private selections: (EdgeSelection | null)[] = [];
   private readonly edgeLimitText = document.createElement("span");
   private readonly shownEdges = (c: number): Uint32Array | null => this.selections[c]?.indices ?? null;
@@ -164,10 +168,24 @@ class NetworkViewController {
       this.edgeLimit.appendChild(option);
     }
     this.edgeLimit.addEventListener("change", () => this.set("edge_limit", Number(this.edgeLimit.value)));
-    const limitLabel = document.createElement("label");
-    limitLabel.className = "dlw-options";
-    limitLabel.append(this.edgeLimitText, this.edgeLimit);
-    this.root.appendChild(limitLabel);
+    this.colorRange = document.createElement("select");
+    this.colorRange.className = "dlw-color-range";
+    for (const value of ["global", "layer"]) {
+      const option = document.createElement("option");
+      option.value = value;
+      this.colorRange.appendChild(option);
+    }
+    this.colorRange.addEventListener("change", () =>
+      this.set("color_range", this.colorRange.value === "layer" ? "layer" : "global"),
+    );
+    const options = document.createElement("div");
+    options.className = "dlw-options";
+    const rangeBox = document.createElement("label");
+    rangeBox.append(this.colorRangeText, this.colorRange);
+    this.edgeLimitBox = document.createElement("label");
+    this.edgeLimitBox.append(this.edgeLimitText, this.edgeLimit);
+    options.append(rangeBox, this.edgeLimitBox);
+    this.root.appendChild(options);
     el.appendChild(this.root);
 
     this.canvas.addEventListener("mousemove", (e) => this.onPointer(e.offsetX, e.offsetY));
@@ -410,7 +428,8 @@ class NetworkViewController {
     const step = this.currentStep();
     const sample = this.model.get("sample");
     const lr = this.model.get("lr");
-    const style = phaseStyle(data, step, sample, lr);
+    const perLayer = this.model.get("color_range") === "layer";
+    const style = phaseStyle(data, step, sample, lr, perLayer);
     const limit = this.model.get("edge_limit") ?? 4000;
     const key = `${step.phase}:${step.column}:${sample}:${lr}:${limit}`;
     if (key !== this.edgeKey) {
@@ -450,14 +469,25 @@ class NetworkViewController {
       this.root.dataset.animating = this.animation === null ? "0" : "1";
     }
     const selected = this.model.get("selected");
-    const panelKey = `${key}:${sample}:${data.revision}:${selected?.layer}:${selected?.index}:${this.model.get("lang")}`;
+    const panelKey = `${key}:${data.revision}:${selected?.layer}:${selected?.index}:${this.model.get("lang")}:${perLayer}`;
     if (panelKey !== this.panelKey) {
       this.panelKey = panelKey;
       const gradient = style.neuronLabel === "gradient";
       const t = this.t;
       const edgeRange = gradient ? (data.backward?.edgeRange ?? 1) : data.weightRange;
-      const title = gradient ? t.gradientScale : t.activationScale;
-      this.legend.update(t, style.neuronRange, edgeRange, title, gradient ? "∂L/∂w" : t.weightLegend);
+      const layerScale = perLayer && !gradient;
+      const column = data.columns[step.column]!;
+      const title = gradient
+        ? t.gradientScale
+        : layerScale
+          ? `${t.activationScale} (${column.kind === "Input" ? t.input : column.name})`
+          : t.activationScale;
+      const range = layerScale ? data.layerRanges[step.column]! : style.neuronRange;
+      this.legend.update(t, range, edgeRange, title, gradient ? "∂L/∂w" : t.weightLegend);
+      this.colorRangeText.textContent = `${t.colorScale} `;
+      this.colorRange.value = perLayer ? "layer" : "global";
+      this.colorRange.options[0]!.textContent = t.globalScale;
+      this.colorRange.options[1]!.textContent = t.layerScale;
       this.showArithmetic(step, sample, lr);
     }
     this.frames++;
@@ -485,7 +515,7 @@ class NetworkViewController {
     });
     this.root.dataset.hiddenEdges = String(hidden);
     const filtering = this.selections.some((s) => s !== null && s.total > 1000);
-    this.edgeLimit.parentElement!.hidden = !filtering;
+    this.edgeLimitBox.hidden = !filtering;
     this.edgeLimitText.textContent = `${this.t.edgesPerLayer} `;
     this.edgeLimit.value = String(EDGE_LIMITS.find(([, n]) => n === limit)?.[1] ?? limit);
   }

@@ -172,6 +172,7 @@ def save_html(
         "loader": LOADER % {"data": DATA_ID, "view": VIEW_ID},
     }
     target = pathlib.Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page, encoding="utf-8")
     return target
 

@@ -33,10 +33,20 @@ export type Ctx2D = Pick<
 export const WIDTH_LEVELS = 6;
 const FADED_ALPHA = 0.18;
 
-function edgeStyle(level: number, positive: boolean, faded: boolean): { width: number; color: string } {
+/** Edges drawn between two columns beyond which lines get thinner and lighter. */
+const SPARSE_EDGES = 400;
+
+/** `count`: edges drawn in this column pair; dense pairs are thinned so they stay readable. */
+function edgeStyle(
+  level: number,
+  positive: boolean,
+  faded: boolean,
+  count: number,
+): { width: number; color: string } {
   const t = (level + 0.5) / WIDTH_LEVELS;
-  const alpha = (0.2 + 0.7 * t) * (faded ? FADED_ALPHA : 1);
-  return { width: 0.4 + 3.2 * t, color: css(positive ? POSITIVE : NEGATIVE, alpha) };
+  const density = Math.sqrt(Math.min(1, SPARSE_EDGES / Math.max(1, count)));
+  const alpha = (0.2 + 0.7 * t) * (faded ? FADED_ALPHA : 1) * Math.max(0.25, density);
+  return { width: (0.4 + 3.2 * t) * Math.max(0.3, density), color: css(positive ? POSITIVE : NEGATIVE, alpha) };
 }
 
 /** What the edges into each column show: a matrix (weights, gradients…) and its scale. */
@@ -99,11 +109,12 @@ export function paintEdges(
     const selected = source.selection?.(c) ?? null;
     if (selected === null) for (let k = 0; k < to.units * fanIn; k++) add(k);
     else for (const k of selected) add(k);
+    const count = selected?.length ?? to.units * fanIn;
     const x1 = from.x + from.r;
     const x2 = to.x - to.r;
     buckets.forEach((ys, b) => {
       if (ys.length === 0) return;
-      const style = edgeStyle(b % WIDTH_LEVELS, b >= WIDTH_LEVELS, source.faded(c));
+      const style = edgeStyle(b % WIDTH_LEVELS, b >= WIDTH_LEVELS, source.faded(c), count);
       ctx.strokeStyle = style.color;
       ctx.lineWidth = style.width;
       ctx.beginPath();

@@ -48,6 +48,24 @@ export class InputEditor {
     this.onEdit(Float32Array.from(this.values));
   }
 
+  /** A press and drag on `canvas` calls `onPoint`; releasing or leaving it commits the edit once. */
+  private trackDrag(canvas: HTMLCanvasElement, onPoint: (event: MouseEvent) => void): void {
+    canvas.addEventListener("mousedown", (e) => {
+      this.drawing = true;
+      onPoint(e);
+    });
+    canvas.addEventListener("mousemove", (e) => {
+      if (this.drawing) onPoint(e);
+    });
+    const finish = (): void => {
+      if (!this.drawing) return;
+      this.drawing = false;
+      this.commit();
+    };
+    canvas.addEventListener("mouseup", finish);
+    canvas.addEventListener("mouseleave", finish);
+  }
+
   private renderImage(t: Strings): void {
     const [h, w] = this.spec.shape.slice(-2) as [number, number];
     const cell = Math.max(6, Math.floor(196 / Math.max(h, w)));
@@ -85,20 +103,7 @@ export class InputEditor {
       }
       paint();
     };
-    canvas.addEventListener("mousedown", (e) => {
-      this.drawing = true;
-      ink(e);
-    });
-    canvas.addEventListener("mousemove", (e) => {
-      if (this.drawing) ink(e);
-    });
-    const finish = (): void => {
-      if (!this.drawing) return;
-      this.drawing = false;
-      this.commit();
-    };
-    canvas.addEventListener("mouseup", finish);
-    canvas.addEventListener("mouseleave", finish);
+    this.trackDrag(canvas, ink);
     const clear = document.createElement("button");
     clear.type = "button";
     clear.textContent = t.clear;
@@ -143,20 +148,7 @@ export class InputEditor {
       this.values[1] = fromPx(PLANE - event.offsetY);
       paint();
     };
-    canvas.addEventListener("mousedown", (e) => {
-      this.drawing = true;
-      move(e);
-    });
-    canvas.addEventListener("mousemove", (e) => {
-      if (this.drawing) move(e);
-    });
-    const finish = (): void => {
-      if (!this.drawing) return;
-      this.drawing = false;
-      this.commit();
-    };
-    canvas.addEventListener("mouseup", finish);
-    canvas.addEventListener("mouseleave", finish);
+    this.trackDrag(canvas, move);
     paint();
     this.el.replaceChildren(canvas);
   }

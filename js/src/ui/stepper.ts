@@ -92,8 +92,22 @@ export class Stepper {
 
   render(state: StepperState, t: Strings): void {
     this.state = state;
+    const titles: Record<string, string> = {
+      first: t.firstStep,
+      back: t.stepBack,
+      forward: t.stepForward,
+      last: t.lastStep,
+    };
+    this.el.querySelectorAll<HTMLButtonElement>("button[data-action]").forEach((b) => {
+      const title = titles[b.dataset.action ?? ""];
+      if (title !== undefined) {
+        b.title = title;
+        b.setAttribute("aria-label", title);
+      }
+    });
     this.play.textContent = state.playing ? "❚❚" : "▶";
     this.play.title = state.playing ? t.pause : t.play;
+    this.play.setAttribute("aria-label", this.play.title);
     this.scrubber.max = String(Math.max(0, state.steps - 1));
     this.scrubber.value = String(state.step);
     const nearest = SPEEDS.reduce((best, s) => (Math.abs(s[1] - state.interval) < Math.abs(best[1] - state.interval) ? s : best));

@@ -2,7 +2,7 @@
 // (one per colour and width level) and drawn into a cached layer; neurons
 // and highlights are cheap and drawn every frame on top of it.
 
-import { BLOCK, type Layout, middleY, unitY, type UnitRef } from "../scene/layout";
+import { BLOCK, type Layout, MARGIN, middleY, unitY, type UnitRef } from "../scene/layout";
 import type { NetworkData } from "../scene/network";
 import type { Float32Tensor } from "../wire";
 import { css, diverging, NEGATIVE, POSITIVE } from "./colors";
@@ -247,4 +247,13 @@ export function paintBlocks(ctx: Ctx2D, layout: Layout, data: NetworkData, step:
 
 function fit(text: string, chars: number): string {
   return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`;
+}
+
+/** A soft band behind the column the stepper is at. */
+export function paintCurrentColumn(ctx: Ctx2D, layout: Layout, column: number): void {
+  const col = layout.columns[column];
+  if (col === undefined) return;
+  const half = Math.max(col.half, 6) + 8;
+  ctx.fillStyle = "rgba(255, 200, 60, 0.16)";
+  ctx.fillRect(col.x - half, MARGIN.top - 6, 2 * half, layout.height - MARGIN.top - MARGIN.bottom + 12);
 }

@@ -5,7 +5,14 @@
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { formatNumber, strings, type Strings } from "../i18n";
-import { paintBlocks, paintEdges, paintLinks, paintNeurons, paintRing } from "../render/network_painter";
+import {
+  paintBlocks,
+  paintCurrentColumn,
+  paintEdges,
+  paintLinks,
+  paintNeurons,
+  paintRing,
+} from "../render/network_painter";
 import { phaseStyle, type PhaseStyle } from "../render/phase_style";
 import { paintSignals, strongestSignals, type Signal } from "../render/signals";
 import { arithmetic, strongestUnit } from "../scene/arithmetic";
@@ -302,6 +309,7 @@ class NetworkViewController {
     const t = this.t;
     const sample = this.model.get("sample");
     this.placeLabels(data, this.layout);
+    this.labels.children[this.currentStep().column]?.classList.add("dlw-current");
     this.picker.hidden = data.samples <= 1;
     this.pickerInput.max = String(data.samples - 1);
     if (document.activeElement !== this.pickerInput || this.pickerInput.value === "") {
@@ -456,6 +464,7 @@ class NetworkViewController {
       ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
       ctx.drawImage(this.edgeLayer, 0, 0);
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      paintCurrentColumn(ctx, layout, step.column);
       paintBlocks(ctx, layout, data, step.phase === "forward" ? step.column : data.columns.length);
       paintNeurons(ctx, layout, data, sample, step.column, this.animatedNeurons(style));
       const selected = this.selectedRef();

@@ -99,6 +99,7 @@ class NetworkView(anywidget.AnyWidget):
         self._target = target
         self._loss_fn = loss_fn
         self._revision = 0
+        self._image_requests: dict[int, pathlib.Path] = {}
         self._trace, self._scene, self._inputs = self._run(model, inputs, kwargs)
         self._param_versions = _versions(model)
         super().__init__(
@@ -193,6 +194,22 @@ class NetworkView(anywidget.AnyWidget):
         """
         return export.save_html(self, path, title=title)
 
+    def save_image(self, path: str | os.PathLike[str]) -> pathlib.Path:
+        """Ask the page for a picture of what is on screen, as PNG or SVG (by the suffix).
+
+        The page draws it, so the view must be displayed; the file is written
+        when the page answers, just after the running cell ends.
+        """
+        target = pathlib.Path(path)
+        image_format = target.suffix.lower().lstrip(".")
+        if image_format not in ("png", "svg"):
+            raise ValueError(f"save_image writes .png or .svg files, not {target.name!r}")
+        self._image_requests[len(self._image_requests) + 1] = target
+        self.send(
+            {"type": "snapshot", "format": image_format, "request": len(self._image_requests)}
+        )
+        return target
+
     def close(self) -> None:
         """Close the view in the page and drop every reference to the model and its data."""
         self._trace = None  # type: ignore[assignment]
@@ -255,7 +272,9 @@ class NetworkView(anywidget.AnyWidget):
         """Commands from the page: an edited input sample, weight or bias, an update step."""
         try:
             kind = content.get("type")
-            if kind == "set_input":
+            if kind == "snapshot":
+                self._write_image(content, buffers)
+            elif kind == "set_input":
                 self._set_input(int(content["sample"]), buffers)
             elif kind in ("set_weight", "set_bias", "apply_update"):
                 if not self.editable:
@@ -268,8 +287,15 @@ class NetworkView(anywidget.AnyWidget):
                     self._set_parameter(content)
             else:
                 raise DlwidgetsError(f"unknown command from the page: {kind!r}")
-        except (DlwidgetsError, ValueError, KeyError, TypeError) as exc:
+        except (DlwidgetsError, ValueError, KeyError, TypeError, OSError) as exc:
             self.error = str(exc)
+
+    def _write_image(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        target = self._image_requests.get(int(content.get("request") or 0))
+        if target is None or not buffers:
+            raise DlwidgetsError("the page sent an image nobody asked for")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(bytes(buffers[0]))
 
     def _set_input(self, sample: int, buffers: list[Any]) -> None:
         (inputs, kwargs) = self._inputs

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import struct
 import time
+import xml.etree.ElementTree as ET
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +55,23 @@ try:
 except dw.TraceError as error:
     print("raised:", error)
 """
+SAVE_IMAGES = """
+view.save_image(OUT / "net.png")
+view.save_image(OUT / "net.svg")
+"""
+
+
+def _png_size_and_colours(data: bytes) -> tuple[int, int, int]:
+    """Width, height and how many distinct bytes the decompressed pixels hold (stdlib only)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    chunks, offset = b"", 8
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        if data[offset + 4 : offset + 8] == b"IDAT":
+            chunks += data[offset + 8 : offset + 8 + length]
+        offset += 12 + length
+    return width, height, len(set(zlib.decompress(chunks)))
 
 
 def _wait_for_file(path: Path, timeout: float = 30) -> Any:
@@ -65,6 +85,7 @@ def _wait_for_file(path: Path, timeout: float = 30) -> Any:
 
 
 def _tooltip(page, view, layer: str, index: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    view.locator("canvas.dlw-canvas").scroll_into_view_if_needed()
     centre = view.evaluate("(el, [l, i]) => el.dlwidgetsView.neuronCenter(l, i)", [layer, index])
     page.mouse.move(centre["x"] + 30, centre["y"] + 30)
     page.mouse.move(centre["x"], centre["y"])
@@ -95,7 +116,7 @@ PIXELS = """(el, refs) => {
 
 
 def test_network_view_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
-    lab.write_notebook("view.ipynb", [SETUP.format(out=tmp_path), UPDATE, BAD_UPDATE])
+    lab.write_notebook("view.ipynb", [SETUP.format(out=tmp_path), UPDATE, BAD_UPDATE, SAVE_IMAGES])
     open_notebook(page, lab, "view.ipynb")
     run_cell(page, 0)
     view = first_view(page)
@@ -180,3 +201,29 @@ def test_network_view_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     assert "layer '0'" in text and "(2, 5)" in text
     assert "raised:" in page.locator(".jp-Cell").nth(2).locator(".jp-OutputArea").inner_text()
     view.screenshot(path=str(artifacts / "network_view_error.png"))
+
+    # what is on screen, saved from Python as PNG (the canvas' size, not blank) and SVG
+    run_cell(page, 3)
+    png = _wait_for_bytes(tmp_path / "net.png")
+    canvas = view.locator("canvas.dlw-canvas").evaluate("c => [c.width, c.height]")
+    width, height, colours = _png_size_and_colours(png)
+    assert [width, height] == canvas and colours > 20
+    svg = ET.fromstring(_wait_for_bytes(tmp_path / "net.svg"))
+    circles = svg.findall(".//{http://www.w3.org/2000/svg}circle")
+    assert len(circles) >= 23
+    assert {t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")} >= {
+        "input",
+        "0",
+        "2",
+        "4",
+    }
+
+
+def _wait_for_bytes(path: Path, timeout: float = 30) -> bytes:
+    deadline = time.monotonic() + timeout
+    while not path.exists() or path.stat().st_size == 0:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the page did not send {path.name}")
+        time.sleep(0.1)
+    time.sleep(0.1)
+    return path.read_bytes()

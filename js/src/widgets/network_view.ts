@@ -6,6 +6,7 @@
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { formatNumber, strings, type Strings } from "../i18n";
 import {
+  type Ctx2D,
   paintBlocks,
   paintCurrentColumn,
   paintEdges,
@@ -15,6 +16,7 @@ import {
 } from "../render/network_painter";
 import { phaseStyle, type PhaseStyle } from "../render/phase_style";
 import { paintSignals, strongestSignals, type Signal } from "../render/signals";
+import { SvgContext } from "../render/svg_context";
 import { arithmetic, strongestUnit } from "../scene/arithmetic";
 import { edgeAt, type EdgeRef } from "../scene/edge_hit";
 import { strongestEdges, type EdgeSelection } from "../scene/edge_filter";
@@ -119,6 +121,15 @@ class NetworkViewController {
   private timer: number | null = null;
   private animation: { signals: Signal[]; column: number; start: number; duration: number } | null = null;
   private readonly onChange = (): void => this.queueSync();
+  // The kernel asks for a picture of what is on screen (view.save_image).
+  private readonly onMessage = (msg: { type?: string; format?: string; request?: number }): void => {
+    if (msg.type !== "snapshot") return;
+    const format = msg.format === "svg" ? "svg" : "png";
+    void this.snapshot(format).then(async (blob) => {
+      const bytes = await blob.arrayBuffer();
+      this.model.send({ type: "snapshot", format, request: msg.request }, undefined, [bytes]);
+    });
+  };
 
   constructor(
     private readonly model: AnyModel<Traits>,
@@ -191,8 +202,19 @@ class NetworkViewController {
     rangeBox.append(this.colorRangeText, this.colorRange);
     this.edgeLimitBox = document.createElement("label");
     this.edgeLimitBox.append(this.edgeLimitText, this.edgeLimit);
-    options.append(rangeBox, this.edgeLimitBox);
+    const saveBox = document.createElement("span");
+    saveBox.className = "dlw-save";
+    for (const format of ["png", "svg"] as const) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = format.toUpperCase();
+      button.dataset.action = `save-${format}`;
+      button.addEventListener("click", () => void this.download(format));
+      saveBox.appendChild(button);
+    }
+    options.append(rangeBox, this.edgeLimitBox, saveBox);
     this.root.appendChild(options);
+    this.model.on("msg:custom", this.onMessage);
     el.appendChild(this.root);
 
     this.canvas.addEventListener("mousemove", (e) => this.onPointer(e.offsetX, e.offsetY));
@@ -225,6 +247,7 @@ class NetworkViewController {
 
   dispose(): void {
     for (const name of TRAITS) this.model.off(`change:${name}`, this.onChange);
+    this.model.off("msg:custom", this.onMessage);
     this.stopTimer();
     this.resize.disconnect();
     this.root.remove();
@@ -507,6 +530,74 @@ class NetworkViewController {
       this.root.dataset.drawnStep = String(this.model.get("step"));
       performance.mark("dlwidgets:frame", { detail: { revision, sentAt, drawnAt: Date.now() } });
     });
+  }
+
+  // -- export ----------------------------------------------------------------------
+
+  /** What is on screen as an image: the drawing with its column labels. */
+  private async snapshot(format: "png" | "svg"): Promise<Blob> {
+    if (format === "svg") return new Blob([this.svg()], { type: "image/svg+xml" });
+    const out = document.createElement("canvas");
+    out.width = this.canvas.width;
+    out.height = this.canvas.height;
+    const ctx = out.getContext("2d");
+    if (ctx !== null) {
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, out.width, out.height);
+      ctx.drawImage(this.canvas, 0, 0);
+      const dpr = window.devicePixelRatio || 1;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      this.paintLabels(ctx);
+    }
+    return new Promise((resolve, reject) =>
+      out.toBlob((blob) => (blob === null ? reject(new Error("the browser made no PNG")) : resolve(blob)), "image/png"),
+    );
+  }
+
+  /** The same drawing as vector graphics, painted by the same painters. */
+  private svg(): string {
+    const data = this.data;
+    const layout = this.layout;
+    if (data === null || layout === null) return new SvgContext().toSvg(0, 0);
+    const step = this.currentStep();
+    const sample = this.model.get("sample");
+    const style = phaseStyle(data, step, sample, this.model.get("lr"), this.model.get("color_range") === "layer");
+    const svg = new SvgContext();
+    const computed = step.phase === "forward" ? step.column : data.columns.length;
+    paintLinks(svg, layout, data, computed);
+    paintEdges(svg, layout, data, step.column, { ...style.edges, selection: this.shownEdges });
+    paintCurrentColumn(svg, layout, step.column);
+    paintBlocks(svg, layout, data, computed);
+    paintNeurons(svg, layout, data, sample, step.column, style.neurons);
+    const selected = this.selectedRef();
+    if (selected !== null) paintRing(svg, layout, selected, "#111111", 2.5);
+    this.paintLabels(svg);
+    return svg.toSvg(layout.width, layout.height);
+  }
+
+  private paintLabels(ctx: Ctx2D): void {
+    const layout = this.layout;
+    if (layout === null) return;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillStyle = "#1f2328";
+    this.labels.querySelectorAll<HTMLElement>(".dlw-column-label").forEach((label, c) => {
+      const x = layout.columns[c]?.x ?? 0;
+      const [name, ...details] = Array.from(label.children, (child) => child.textContent ?? "");
+      ctx.font = "600 12px system-ui, sans-serif";
+      ctx.fillText(name ?? "", x, 10);
+      ctx.font = "10.5px system-ui, sans-serif";
+      details.forEach((detail, k) => ctx.fillText(detail, x, 24 + 12 * k));
+    });
+  }
+
+  private async download(format: "png" | "svg"): Promise<void> {
+    const url = URL.createObjectURL(await this.snapshot(format));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `network.${format}`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 
   /** Under each column whose edges are filtered: how many are drawn, of how many. */

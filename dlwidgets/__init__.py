@@ -2,10 +2,11 @@
 
 from dlwidgets.capture import Layer, Trace, trace
 from dlwidgets.errors import DlwidgetsError, TraceError, UnsupportedModelError
-from dlwidgets.widgets import NetworkView
+from dlwidgets.widgets import Inspector, NetworkView
 
 __all__ = [
     "DlwidgetsError",
+    "Inspector",
     "Layer",
     "NetworkView",
     "Trace",

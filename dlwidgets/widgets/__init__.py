@@ -1,5 +1,6 @@
 """The widget classes: thin; they own traits and call capture and scene."""
 
+from dlwidgets.widgets.inspector import Inspector
 from dlwidgets.widgets.network_view import NetworkView
 
-__all__ = ["NetworkView"]
+__all__ = ["Inspector", "NetworkView"]

@@ -20,6 +20,7 @@ from dlwidgets.errors import DlwidgetsError
 from dlwidgets.scene import NetworkScene, build_scene, payload
 from dlwidgets.scene.steps import step_count
 from dlwidgets.widgets.inputs import editor_for, with_sample
+from dlwidgets.widgets.watch import Watcher
 
 # The inputs of a forward pass: positional and keyword.
 Call = tuple[tuple[Any, ...], dict[str, Any] | None]
@@ -68,6 +69,7 @@ class NetworkView(anywidget.AnyWidget):
     lr = traitlets.Float(0.1).tag(sync=True)
     editable = traitlets.Bool(False).tag(sync=True)
     input_editor = traitlets.Dict().tag(sync=True)
+    progress = traitlets.Dict().tag(sync=True)  # {"step", "loss"} of a watched training loop
     edge_limit = traitlets.Int(4000).tag(sync=True)  # strongest edges drawn per layer; 0: all
     color_range = traitlets.Enum(["global", "layer"], "global").tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
@@ -193,6 +195,21 @@ class NetworkView(anywidget.AnyWidget):
         Stepping, hovering and the panel work without a kernel.
         """
         return export.save_html(self, path, title=title)
+
+    def watch(self, max_fps: float = 5.0) -> Watcher:
+        """A callback for your training loop: ``tick = view.watch(); ... tick(step, loss)``.
+
+        Each call records the step; at most ``max_fps`` times a second the view
+        re-reads the weights, re-runs its input and shows the step and loss.
+        Call ``tick.flush()`` after the loop to draw the final state.
+        """
+        return Watcher(self, max_fps)
+
+    def show_progress(self, step: int | None, loss: float | None) -> None:
+        """Redraw with the current weights and show a training step and loss (one message)."""
+        with self.hold_sync():
+            self.progress = {"step": step, "loss": loss}
+            self.refresh()
 
     def save_image(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Ask the page for a picture of what is on screen, as PNG or SVG (by the suffix).

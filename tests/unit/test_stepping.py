@@ -180,3 +180,29 @@ def test_image_inputs_send_their_pixels_for_the_pad() -> None:
     assert column["units"] == 0 and column["shape"] == [1, 8, 8]
     assert wire.decode(view.values["columns"][0]["a"]).shape == (3, 64)
     assert view.input_editor["kind"] == "image"
+
+
+def test_watch_redraws_a_training_loop_at_most_n_times_a_second() -> None:
+    model = mlp_4883()
+    x, target = torch.randn(16, 4), torch.randint(0, 3, (16,))
+    view = dw.NetworkView(model, x)
+    sent: list[set[str]] = []
+    view.comm.send = lambda data=None, buffers=None, **_: sent.append(set(data["state"]))  # type: ignore[method-assign]
+    tick = view.watch(max_fps=1000 / 3600)  # one frame an hour: only the first call draws
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    for step in range(50):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), target)
+        loss.backward()
+        optimizer.step()
+        tick(step, loss)
+    assert tick.frames == 1 and len(sent) == 1
+    assert {"progress", "params", "values"} <= sent[0]  # one message: weights, values, progress
+    assert view.progress["step"] == 0
+    tick.flush()  # the last step, dropped until now
+    assert tick.frames == 2 and view.progress["step"] == 49
+    np.testing.assert_allclose(
+        wire.decode(view.params["columns"][1]["weight"]), model[0].weight.detach().numpy()
+    )
+    with pytest.raises(ValueError, match="max_fps must be a positive number"):
+        view.watch(max_fps=0)

@@ -61,6 +61,7 @@ interface Traits {
   editable: boolean;
   input_editor: EditorSpec;
   edge_limit: number;
+  progress: { step?: number | null; loss?: number | null };
   color_range: "global" | "layer";
   error: string;
   lang: string;
@@ -77,7 +78,7 @@ export interface ViewHandle {
 
 const TRAITS = [
   "topology", "params", "values", "grads", "selected", "step", "sample", "playing",
-  "interval", "animate", "lr", "editable", "input_editor", "edge_limit", "color_range", "error", "lang",
+  "interval", "animate", "lr", "editable", "input_editor", "edge_limit", "progress", "color_range", "error", "lang",
 ] as const; // prettier-ignore
 const EDGE_LIMITS: readonly [string, number][] = [["1k", 1000], ["4k", 4000], ["20k", 20000], ["all", 0]];
 const DEFAULT_WIDTH = 760;
@@ -366,7 +367,13 @@ class NetworkViewController {
     const phase = step.phase === "forward" ? t.forward : step.phase === "backward" ? t.backward : t.update;
     const name = column.kind === "Input" ? t.input : column.name;
     const loss = data.backward !== null ? ` · ${t.loss} ${formatNumber(data.backward.loss)}` : "";
-    return `${t.step} ${this.model.get("step") + 1}/${this.steps} · ${phase} · ${name}${loss}`;
+    const progress = this.model.get("progress") ?? {};
+    const training = [
+      progress.step !== undefined && progress.step !== null ? `${t.training} ${progress.step}` : "",
+      progress.loss !== undefined && progress.loss !== null ? `${t.loss} ${formatNumber(progress.loss)}` : "",
+    ].filter((part) => part !== "");
+    const watched = training.length > 0 ? ` · ${training.join(" · ")}` : "";
+    return `${t.step} ${this.model.get("step") + 1}/${this.steps} · ${phase} · ${name}${loss}${watched}`;
   }
 
   // -- playing ----------------------------------------------------------------------

@@ -26,8 +26,11 @@ def set_entry(model: nn.Module, parameter: str, index: tuple[int, ...], value: f
         raise DlwidgetsError(
             f"index {index} is outside {parameter!r} of shape {tuple(tensor.shape)}"
         )
-    if not math.isfinite(value):
-        raise DlwidgetsError(f"{parameter}{list(index)} must be a finite number, got {value}")
+    limit = torch.finfo(tensor.dtype).max if tensor.is_floating_point() else math.inf
+    if not math.isfinite(value) or abs(value) > limit:
+        raise DlwidgetsError(
+            f"{parameter}{list(index)} must be a finite {tensor.dtype} number, got {value}"
+        )
     with torch.no_grad():
         old = float(tensor[index])
         tensor[index] = value

@@ -59,6 +59,7 @@ class Trace:
         *,
         loss: float | None = None,
         param_grads: dict[str, torch.Tensor] | None = None,
+        param_names: dict[int, str] | None = None,
         bytes_copied: dict[str, int] | None = None,
     ) -> None:
         self.layers = layers
@@ -66,8 +67,14 @@ class Trace:
         self.output = output
         self.loss = loss
         self.param_grads = param_grads or {}
+        self._param_names = param_names or {}
         self.bytes_copied = bytes_copied or {}
         self._by_name = {layer.name: layer for layer in layers}
+
+    def grad_of(self, parameter: torch.Tensor | None) -> torch.Tensor | None:
+        """∂L/∂parameter for one of the model's parameters (``None`` without one)."""
+        name = self._param_names.get(id(parameter)) if parameter is not None else None
+        return None if name is None else self.param_grads.get(name)
 
     def __getitem__(self, name: str) -> Layer:
         try:

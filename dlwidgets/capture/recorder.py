@@ -184,6 +184,7 @@ class Recorder:
             base += "()"  # a function named like a module: F.relu beside self.relu
         call = self._start(base, op, None, inputs)
         call.inputs = names
+        call.pending = None  # an op cannot fail after it ran: keep no input alive
         call.captured = map_tensors(out, lambda t: self._keep(call.name, t))
         self._track(call, out)
         self.done.append(call)

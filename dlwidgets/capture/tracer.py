@@ -100,7 +100,8 @@ def trace(
     finally:
         for handle in handles:
             handle.remove()
-    return _finish(recorder.done, model_inputs, output, loss, param_grads)
+    names = {id(p): name for name, p in model.named_parameters()} if grads else {}
+    return _finish(recorder.done, model_inputs, output, loss, param_grads, names)
 
 
 def _loss(output: Any, target: torch.Tensor | int | None, loss_fn: LossFn | None) -> torch.Tensor:
@@ -167,6 +168,7 @@ def _finish(
     output: Any,
     loss: torch.Tensor | None,
     param_grads: dict[str, torch.Tensor],
+    param_names: dict[int, str],
 ) -> Trace:
     calls = sorted(calls, key=lambda call: call.order)
     grads = [_grads_like(call.live, call.grads) if call.grads else None for call in calls]
@@ -199,5 +201,6 @@ def _finish(
         out,
         loss=None if loss is None else float(loss.detach()),
         param_grads=params,
+        param_names=param_names,
         bytes_copied=copied,
     )

@@ -123,6 +123,11 @@ class NetworkScene:
         return _max_abs(arrays)
 
 
+def _host_copy(parameter: torch.Tensor) -> np.ndarray:
+    """float32 on the host, never a view of the live parameter (it changes while training)."""
+    return parameter.detach().to("cpu", torch.float32, copy=True).numpy()
+
+
 def _max_abs(arrays: list[np.ndarray]) -> float:
     finite = [np.abs(a[np.isfinite(a)]).max() for a in arrays if a.size and np.isfinite(a).any()]
     return float(max(finite, default=0.0)) or 1.0
@@ -191,10 +196,9 @@ def _add_grads(column: Column, trace: Trace, max_samples: int) -> None:
     column.da = None if last is None else _rows(last, max_samples)
     column.dz = None if z is None else _rows(z, max_samples)
     if column.bias is not None:
-        prefix = (
-            f"{first.module_name}." if f"{first.module_name}.weight" in trace.param_grads else ""
-        )
-        dw, db = trace.param_grads.get(f"{prefix}weight"), trace.param_grads.get(f"{prefix}bias")
+        module = first.module
+        dw = trace.grad_of(getattr(module, "weight", None))
+        db = trace.grad_of(getattr(module, "bias", None))
         column.dw = None if dw is None or column.weight is None else dw.float().numpy()
         column.db = None if db is None else db.float().numpy()
 
@@ -254,7 +258,7 @@ def _layer_column(
     module = layer.module
     if isinstance(module, nn.Linear):
         column.bias = (
-            module.bias.detach().float().cpu().numpy()
+            _host_copy(module.bias)
             if module.bias is not None
             else np.zeros(module.out_features, np.float32)
         )
@@ -265,5 +269,5 @@ def _layer_column(
             and previous is not None
             and previous.units == module.in_features
         ):
-            column.weight = module.weight.detach().float().cpu().numpy()
+            column.weight = _host_copy(module.weight)
     return column

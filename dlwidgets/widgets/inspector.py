@@ -34,7 +34,8 @@ class Inspector(ipywidgets.VBox):
         self.weights = go.FigureWidget(go.Bar(), layout={**layout, "width": 360})
         charts = ipywidgets.HBox([self.arithmetic, self.activations, self.weights])
         super().__init__([view, charts])
-        view.observe(self._refresh, names=["selected", "values", "params", "sample"])
+        # params never change without values: redrawing on values covers both
+        view.observe(self._refresh, names=["selected", "values", "sample"])
         self._refresh()
 
     @property

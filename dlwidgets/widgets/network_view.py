@@ -102,8 +102,7 @@ class NetworkView(anywidget.AnyWidget):
         self._loss_fn = loss_fn
         self._revision = 0
         self._image_requests: dict[int, pathlib.Path] = {}
-        self._trace, self._scene, self._inputs = self._run(model, inputs, kwargs)
-        self._param_versions = _versions(model)
+        self._trace, self._scene, self._inputs = self._run(model, inputs, kwargs, target)
         super().__init__(
             topology=payload.topology(self._scene),
             params=payload.params(self._scene, self._revision),
@@ -152,16 +151,17 @@ class NetworkView(anywidget.AnyWidget):
     def update(
         self, *inputs: Any, kwargs: dict[str, Any] | None = None, target: Any = None
     ) -> None:
-        """Run the live model on new inputs and redraw (weights too, if they changed)."""
-        if target is not None:
-            self._target = target
-        self._redraw(
-            (inputs, kwargs), weights_changed=_versions(self.model) != self._param_versions
-        )
+        """Run the live model on new inputs and redraw (weights too, if they changed).
+
+        ``target`` replaces the class indices of the backward pass (kept only if it works).
+        """
+        if target is not None and self._loss_fn is not None:
+            raise ValueError("this view's loss is its loss_fn: give target= only to a target view")
+        self._redraw((inputs, kwargs), target=self._target if target is None else target)
 
     def refresh(self) -> None:
         """Re-read the weights (after training) and redraw the last input."""
-        self._redraw(self._inputs, weights_changed=True)
+        self._redraw(self._inputs, target=self._target)
 
     def step_forward(self) -> None:
         self.step = min(self.step + 1, self.steps - 1)
@@ -239,11 +239,18 @@ class NetworkView(anywidget.AnyWidget):
     # -- internals ----------------------------------------------------------------
 
     def _run(
-        self, model: nn.Module, inputs: tuple[Any, ...], kwargs: dict[str, Any] | None
+        self,
+        model: nn.Module,
+        inputs: tuple[Any, ...],
+        kwargs: dict[str, Any] | None,
+        target: Any = None,
     ) -> tuple[Trace, NetworkScene, Call]:
         # The view redraws these inputs later; the user may change theirs meanwhile.
         inputs = tuple(map_tensors(x, lambda t: t.detach().clone()) for x in inputs)
-        backward = self._target is not None or self._loss_fn is not None
+        kwargs = {
+            k: map_tensors(v, lambda t: t.detach().clone()) for k, v in (kwargs or {}).items()
+        }
+        backward = target is not None or self._loss_fn is not None
         tr = trace(
             model,
             *inputs,
@@ -251,48 +258,65 @@ class NetworkView(anywidget.AnyWidget):
             ops=self._ops,
             reduce=self._keep_samples,
             grads=backward,
-            target=self._target,
+            target=target,
             loss_fn=self._loss_fn,
         )
         return tr, build_scene(tr, max_samples=self._max_samples), (inputs, kwargs)
 
     def _keep_samples(self, _name: str, tensor: torch.Tensor) -> torch.Tensor:
-        """On the model's device: only the samples the page can show are copied back."""
-        return tensor[: self._max_samples] if tensor.dim() == 2 else tensor
+        """On the model's device: only the samples the page can show are copied back.
 
-    def _redraw(self, call: Call | None, *, weights_changed: bool) -> None:
+        The first dimension is taken as the batch; ``view.trace`` holds these samples.
+        """
+        return tensor[: self._max_samples] if tensor.dim() >= 2 else tensor
+
+    def _redraw(self, call: Call | None, *, target: Any) -> None:
         model = self.model
         assert call is not None
         try:
-            tr, scene, call = self._run(model, *call)
+            tr, scene, call = self._run(model, *call, target=target)
         except DlwidgetsError as exc:
             self.error = str(exc)
             raise
+        previous = self._scene
         structure = payload.topology(scene)
-        self._trace, self._scene, self._inputs = tr, scene, call
+        self._trace, self._scene, self._inputs, self._target = tr, scene, call, target
         self._revision += 1
-        self._param_versions = _versions(model)
-        with self.hold_sync():  # one message for the whole forward pass
-            if structure != self.topology:
+        columns = {c["name"]: c["units"] for c in structure["columns"]}
+        selected = self.selected
+        if selected is not None and not 0 <= selected["index"] < columns.get(selected["layer"], 0):
+            selected = None  # the neuron is gone from the new structure
+        # One message for the whole forward pass; observers (the Inspector) run
+        # once every trait is consistent.
+        new_structure = structure != self.topology
+        with self.hold_sync(), self.hold_trait_notifications():
+            if new_structure:
                 self.topology = structure
-                weights_changed = True
-            if weights_changed:
+            if new_structure or not _same_weights(previous, scene):
                 self.params = payload.params(scene, self._revision)
             self.values = payload.values(scene, self._revision)
             if scene.loss is not None or self.grads:
                 self.grads = payload.grads(scene, self._revision)
             self.sample = min(self.sample, scene.samples - 1)
+            self.selected = selected
             self.step = min(self.step, self.steps - 1)
             self.error = ""
 
     def _on_page_message(self, _widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
-        """Commands from the page: an edited input sample, weight or bias, an update step."""
+        """Commands from the page: an edited input sample, weight or bias, an update step.
+
+        Whatever the page sends, a failure is shown in the view, never raised in the comm.
+        """
         try:
+            if not isinstance(content, dict):
+                raise DlwidgetsError(
+                    f"a command from the page must be an object, got {content!r:.60}"
+                )
             kind = content.get("type")
             if kind == "snapshot":
                 self._write_image(content, buffers)
             elif kind == "set_input":
-                self._set_input(int(content["sample"]), buffers)
+                self._set_input(_index(content["sample"]), buffers)
             elif kind in ("set_weight", "set_bias", "apply_update"):
                 if not self.editable:
                     raise DlwidgetsError(
@@ -304,11 +328,13 @@ class NetworkView(anywidget.AnyWidget):
                     self._set_parameter(content)
             else:
                 raise DlwidgetsError(f"unknown command from the page: {kind!r}")
-        except (DlwidgetsError, ValueError, KeyError, TypeError, OSError) as exc:
-            self.error = str(exc)
+        except Exception as exc:  # the boundary with the page: report, never crash the comm
+            self.error = (
+                f"{type(exc).__name__}: {exc}" if not isinstance(exc, DlwidgetsError) else str(exc)
+            )
 
     def _write_image(self, content: dict[str, Any], buffers: list[Any]) -> None:
-        target = self._image_requests.get(int(content.get("request") or 0))
+        target = self._image_requests.pop(_index(content.get("request")), None)
         if target is None or not buffers:
             raise DlwidgetsError("the page sent an image nobody asked for")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -329,9 +355,9 @@ class NetworkView(anywidget.AnyWidget):
         if name is None:
             raise DlwidgetsError(f"layer {layer.name!r} has no {part} to edit")
         if part == "weight":
-            index: tuple[int, ...] = (int(content["to"]), int(content["from"]))
+            index: tuple[int, ...] = (_index(content["to"]), _index(content["from"]))
         else:
-            index = (int(content["index"]),)
+            index = (_index(content["index"]),)
         model_edit.set_entry(self.model, name, index, float(content["value"]))
         self.refresh()
 
@@ -367,6 +393,25 @@ class NetworkView(anywidget.AnyWidget):
         return {"layer": layer, "index": index}
 
 
-def _versions(model: nn.Module) -> tuple[tuple[int, int], ...]:
-    """Version counters of the parameters: in-place writes (optimizer steps) bump them."""
-    return tuple((id(p), p._version) for p in model.parameters())
+def _same_weights(before: NetworkScene | None, after: NetworkScene) -> bool:
+    """Whether the drawn weights and biases are what the page already has (compared by value:
+    ``p.data -= lr * grad`` bumps no version counter)."""
+    if before is None or len(before.columns) != len(after.columns):
+        return False
+    return all(
+        _same(a.weight, b.weight) and _same(a.bias, b.bias)
+        for a, b in zip(before.columns, after.columns, strict=True)
+    )
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    return (a is None and b is None) or (
+        a is not None and b is not None and np.array_equal(a, b, equal_nan=True)
+    )
+
+
+def _index(value: Any) -> int:
+    """An index sent by the page: a real integer, not a float or a bool."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DlwidgetsError(f"expected an integer index from the page, got {value!r}")
+    return value

@@ -21,7 +21,7 @@ def _capture(view: dw.NetworkView) -> list[dict[str, Any]]:
     """Record what the view sends to the page (the comm stands in for a kernel's)."""
     sent: list[dict[str, Any]] = []
     view.comm.send = lambda data=None, buffers=None, **_: sent.append(  # type: ignore[method-assign]
-        {"state": data["state"], "buffers": buffers or []}
+        {"state": data["state"], "buffers": buffers or [], "paths": data.get("buffer_paths", [])}
     )
     return sent
 
@@ -208,3 +208,68 @@ def test_view_build_update_close_leaves_the_model_unchanged_and_released() -> No
     del model
     gc.collect()
     assert alive() is None, "a closed view must not keep the model alive"
+
+
+def test_weights_changed_through_data_are_resent_as_a_copy() -> None:
+    model = mlp_4883()
+    x = torch.randn(3, 4)
+    view = dw.NetworkView(model, x)
+    sent = _capture(view)
+    with torch.no_grad():
+        model[0].weight.data -= 0.5  # bumps no version counter
+    view.update(x)
+    assert set(sent[-1]["state"]) >= {"params", "values"}
+    column = sent[-1]["state"]["params"]["columns"][1]
+    assert column["weight"]["shape"] == [8, 4]
+    where = sent[-1]["paths"].index(["params", "columns", 1, "weight", "data"])
+    sent_bytes = np.frombuffer(bytes(sent[-1]["buffers"][where]), "<f4").reshape(8, 4)
+    np.testing.assert_array_equal(sent_bytes, model[0].weight.detach().numpy())
+    with torch.no_grad():
+        model[0].weight.data += 1.0  # the copy the page has is not the live tensor
+    assert not np.allclose(
+        wire.decode(view.params["columns"][1]["weight"]), model[0].weight.detach().numpy()
+    )
+
+
+def test_a_smaller_batch_and_a_new_structure_keep_sample_and_selection_valid() -> None:
+    model = mlp_4883()
+    view = dw.NetworkView(model, torch.randn(6, 4))
+    view.sample = 5
+    view.selected = {"layer": "2", "index": 7}
+    inspector = dw.Inspector(view)
+    view.update(torch.randn(2, 4))
+    assert view.sample == 1 and view.selected == {"layer": "2", "index": 7}
+    assert inspector.neuron is not None and inspector.neuron.sample == 1
+    model[2] = nn.Linear(8, 5)
+    model[4] = nn.Linear(5, 3)
+    view.update(torch.randn(2, 4))
+    assert view.selected is None  # unit 7 of a 5-wide layer is gone
+    assert view.values["revision"] == view.params["revision"] == 2
+
+
+def test_a_bad_target_does_not_stick() -> None:
+    view = dw.NetworkView(mlp_4883(), torch.randn(2, 4), target=torch.tensor([0, 1]))
+    with pytest.raises(dw.TraceError, match="loss failed"):
+        view.update(torch.randn(2, 4), target=torch.tensor([0, 7]))
+    view.refresh()  # still works with the old target
+    assert view.error == ""
+    loss_view = dw.NetworkView(mlp_4883(), torch.randn(2, 4), loss_fn=lambda out: out.sum())
+    with pytest.raises(ValueError, match="give target= only to a target view"):
+        loss_view.update(torch.randn(2, 4), target=torch.tensor([0, 1]))
+
+
+def test_messages_from_the_page_never_escape_the_comm() -> None:
+    model = mlp_4883()
+    view = dw.NetworkView(model, torch.randn(2, 4), editable=True)
+    before = ModelState.of(model)
+    for content, message in [
+        ("not a dict", "must be an object"),
+        ({"type": "set_weight", "layer": "4", "to": 1.9, "from": 0, "value": 1.0}, "integer"),
+        ({"type": "set_weight", "layer": "4", "to": True, "from": 0, "value": 1.0}, "integer"),
+        ({"type": "set_weight", "layer": "4", "to": 1, "from": 0, "value": 1e39}, "finite"),
+        ({"type": "set_input", "sample": 0}, "cannot be edited"),
+        ({"type": "snapshot", "request": 3, "format": "png"}, "nobody asked"),
+    ]:
+        view._on_page_message(view, content, [])  # type: ignore[arg-type]
+        assert message in view.error, (content, view.error)
+    before.assert_same(ModelState.of(model))

@@ -120,6 +120,11 @@ class NetworkViewController {
   private syncQueued = false;
   private frames = 0;
   private timer: number | null = null;
+  private timerInterval = 0;
+  private animationFrame: number | null = null;
+  private markedRevision = -1;
+  private styleCache: { key: string; data: NetworkData; style: PhaseStyle } | null = null;
+  private editorKey = "";
   private animation: { signals: Signal[]; column: number; start: number; duration: number } | null = null;
   private readonly onChange = (): void => this.queueSync();
   // The kernel asks for a picture of what is on screen (view.save_image).
@@ -333,6 +338,7 @@ class NetworkViewController {
     const t = this.t;
     const sample = this.model.get("sample");
     this.placeLabels(data, this.layout);
+    if (this.edgeKey !== "") this.showEdgeCounts(this.model.get("edge_limit") ?? 4000);
     this.labels.children[this.currentStep().column]?.classList.add("dlw-current");
     this.picker.hidden = data.samples <= 1;
     this.pickerInput.max = String(data.samples - 1);
@@ -341,7 +347,12 @@ class NetworkViewController {
     }
     this.pickerLabel.textContent = `${t.sample} `;
     this.pickerTotal.textContent = ` ${t.of} ${data.samples}`;
-    this.editor.render(this.model.get("input_editor"), data.row(0, sample), t);
+    // Rebuilt only when its input changes: not on every step of a playing stepper.
+    const editorKey = `${data.revision}:${sample}:${this.model.get("lang")}:${JSON.stringify(this.model.get("input_editor"))}`;
+    if (editorKey !== this.editorKey) {
+      this.editorKey = editorKey;
+      this.editor.render(this.model.get("input_editor"), data.row(0, sample), t);
+    }
     this.stepper.render(
       {
         step: this.model.get("step"),
@@ -384,7 +395,10 @@ class NetworkViewController {
       this.stopTimer();
       return;
     }
-    if (this.timer !== null) return;
+    const interval = Math.max(50, this.model.get("interval") * 1000);
+    if (this.timer !== null && interval === this.timerInterval) return;
+    this.stopTimer(); // a new speed takes effect at once
+    this.timerInterval = interval;
     this.timer = window.setInterval(
       () => {
         const next = this.model.get("step") + 1;
@@ -394,7 +408,7 @@ class NetworkViewController {
         }
         this.set("step", next);
       },
-      Math.max(50, this.model.get("interval") * 1000),
+      interval,
     );
   }
 
@@ -451,11 +465,13 @@ class NetworkViewController {
     const duration = Math.min(MAX_ANIMATION_MS, this.model.get("interval") * 800);
     this.animation = { signals, column: current.column, start: performance.now(), duration };
     const tick = (): void => {
+      this.animationFrame = null;
       if (this.animation === null) return;
       this.draw();
-      if (this.animation !== null) requestAnimationFrame(tick);
+      if (this.animation !== null) this.animationFrame = requestAnimationFrame(tick);
     };
-    requestAnimationFrame(tick);
+    if (this.animationFrame !== null) cancelAnimationFrame(this.animationFrame); // one loop at a time
+    this.animationFrame = requestAnimationFrame(tick);
   }
 
   private draw(): void {
@@ -467,9 +483,14 @@ class NetworkViewController {
     const sample = this.model.get("sample");
     const lr = this.model.get("lr");
     const perLayer = this.model.get("color_range") === "layer";
-    const style = phaseStyle(data, step, sample, lr, perLayer);
     const limit = this.model.get("edge_limit") ?? 4000;
     const key = `${step.phase}:${step.column}:${sample}:${lr}:${limit}`;
+    // The style (the update preview allocates weight matrices) only when what it shows changes.
+    const styleKey = `${key}:${perLayer}`;
+    if (this.styleCache === null || this.styleCache.key !== styleKey || this.styleCache.data !== data) {
+      this.styleCache = { key: styleKey, data, style: phaseStyle(data, step, sample, lr, perLayer) };
+    }
+    const style = this.styleCache.style;
     if (key !== this.edgeKey) {
       this.selections = data.columns.map((_, c) => {
         const matrix = style.edges.matrix(c);
@@ -535,7 +556,11 @@ class NetworkViewController {
     requestAnimationFrame(() => {
       this.root.dataset.drawnRevision = String(revision);
       this.root.dataset.drawnStep = String(this.model.get("step"));
-      performance.mark("dlwidgets:frame", { detail: { revision, sentAt, drawnAt: Date.now() } });
+      if (revision !== this.markedRevision) {
+        // Once per forward pass drawn (not per hover), so marks never pile up.
+        this.markedRevision = revision;
+        performance.mark("dlwidgets:frame", { detail: { revision, sentAt, drawnAt: Date.now() } });
+      }
     });
   }
 

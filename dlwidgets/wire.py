@@ -56,16 +56,3 @@ def decode(wire: dict[str, Any]) -> np.ndarray:
     data = wire["data"]
     raw = bytes(data) if not isinstance(data, (bytes, bytearray, memoryview)) else data
     return np.frombuffer(raw, dtype=dtype).reshape(wire["shape"])
-
-
-def nbytes(value: Any) -> int:
-    """Binary payload size of a trait value: the sum of its buffers."""
-    if isinstance(value, memoryview):
-        return value.nbytes
-    if isinstance(value, (bytes, bytearray)):
-        return len(value)
-    if isinstance(value, dict):
-        return sum(nbytes(item) for item in value.values())
-    if isinstance(value, (list, tuple)):
-        return sum(nbytes(item) for item in value)
-    return 0

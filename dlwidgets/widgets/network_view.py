@@ -18,7 +18,7 @@ from dlwidgets.capture import Trace, trace
 from dlwidgets.capture.tensors import map_tensors
 from dlwidgets.errors import DlwidgetsError
 from dlwidgets.scene import NetworkScene, build_scene, payload
-from dlwidgets.scene.steps import step_count
+from dlwidgets.scene.steps import Step, describe_step, step_count
 from dlwidgets.widgets.inputs import editor_for, with_sample
 from dlwidgets.widgets.watch import Watcher
 
@@ -145,6 +145,12 @@ class NetworkView(anywidget.AnyWidget):
     def steps(self) -> int:
         """How many steps the stepper walks (forward, then backward with a loss)."""
         return step_count(len(self.topology["columns"]), bool(self.grads))
+
+    @property
+    def step_info(self) -> Step:
+        """What the current step shows: its phase (forward, backward, update) and column."""
+        columns = len(self.topology["columns"])
+        return describe_step(self.step, columns, bool(self.grads))
 
     # -- commands -----------------------------------------------------------------
 

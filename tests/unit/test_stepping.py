@@ -206,3 +206,11 @@ def test_watch_redraws_a_training_loop_at_most_n_times_a_second() -> None:
     )
     with pytest.raises(ValueError, match="max_fps must be a positive number"):
         view.watch(max_fps=0)
+
+
+def test_step_info_names_the_phase_and_column() -> None:
+    view = dw.NetworkView(mlp_4883(), torch.randn(2, 4), target=torch.tensor([0, 1]))
+    view.step = 5
+    assert view.step_info == Step("backward", 2)
+    view.step = 7
+    assert view.step_info == Step("update", 3)

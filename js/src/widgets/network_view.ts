@@ -346,7 +346,8 @@ class NetworkViewController {
       this.pickerInput.value = String(sample);
     }
     this.pickerLabel.textContent = `${t.sample} `;
-    this.pickerTotal.textContent = ` ${t.of} ${data.samples}`;
+    const batch = data.totalSamples > data.samples ? ` (${t.firstOf} ${data.totalSamples})` : "";
+    this.pickerTotal.textContent = ` ${t.of} ${data.samples}${batch}`;
     // Rebuilt only when its input changes: not on every step of a playing stepper.
     const editorKey = `${data.revision}:${sample}:${this.model.get("lang")}:${JSON.stringify(this.model.get("input_editor"))}`;
     if (editorKey !== this.editorKey) {

@@ -169,6 +169,29 @@ def test_network_view_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     assert _close(_tooltip(page, view, "input", 2)["a"], expected["input"]["a"][0][2])
     page.screenshot(path=str(artifacts / "network_view.png"))
 
+    # zoom about the cursor: the neuron under it stays there and still answers the hover;
+    # a drag pans; a double click resets
+    centre = view.evaluate("el => el.dlwidgetsView.neuronCenter('2', 5)")
+    page.mouse.move(centre["x"], centre["y"])
+    page.mouse.wheel(0, -600)
+    page.wait_for_function("el => el.dataset.zoomed === '1'", arg=view.element_handle())
+    zoomed = view.evaluate("el => el.dlwidgetsView.neuronCenter('2', 5)")
+    assert abs(zoomed["x"] - centre["x"]) < 2 and abs(zoomed["y"] - centre["y"]) < 2
+    neighbour = view.evaluate("el => el.dlwidgetsView.neuronCenter('2', 6)")
+    assert neighbour["y"] - zoomed["y"] > 2 * 34  # units spread apart (34 px unzoomed)
+    again = _tooltip(page, view, "2", 5)
+    assert again["title"].startswith("2 · neuron 5") and _close(again["z"], hovered["z"])
+    page.mouse.move(zoomed["x"] + 25, zoomed["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(zoomed["x"] + 65, zoomed["y"] + 40, steps=4)
+    page.mouse.up()
+    panned = view.evaluate("el => el.dlwidgetsView.neuronCenter('2', 5)")
+    assert abs(panned["x"] - zoomed["x"] - 40) < 2
+    page.mouse.dblclick(zoomed["x"] + 25, zoomed["y"] + 40)
+    page.wait_for_function("el => el.dataset.zoomed === '0'", arg=view.element_handle())
+    reset = view.evaluate("el => el.dlwidgetsView.neuronCenter('2', 5)")
+    assert abs(reset["x"] - centre["x"]) < 1 and abs(reset["y"] - centre["y"]) < 1
+
     # clicking a neuron sets view.selected in the kernel
     target = view.evaluate("el => el.dlwidgetsView.neuronCenter('4', 1)")
     page.mouse.click(target["x"], target["y"])

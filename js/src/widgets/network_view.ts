@@ -32,6 +32,7 @@ import {
 } from "../scene/layout";
 import { NetworkData, type GradsTrait, type ParamsTrait, type Topology, type ValuesTrait } from "../scene/network";
 import { describeStep, stepCount, type Step } from "../scene/steps";
+import { IDENTITY, isIdentity, panBy, toLayout, toView, zoomAt, type Viewport } from "../scene/viewport";
 import { ArithmeticPanel } from "../ui/arithmetic_panel";
 import { Banner } from "../ui/banner";
 import { InputEditor, type EditorSpec } from "../ui/input_editor";
@@ -125,6 +126,12 @@ class NetworkViewController {
   private markedRevision = -1;
   private styleCache: { key: string; data: NetworkData; style: PhaseStyle } | null = null;
   private editorKey = "";
+  // Pan and zoom: `viewport` is what the user sees; the cached edge layer was
+  // painted for `painted`, and is repainted crisp once the user pauses.
+  private viewport: Viewport = IDENTITY;
+  private painted: Viewport = IDENTITY;
+  private crispTimer: number | null = null;
+  private drag: { x: number; y: number; moved: boolean } | null = null;
   private animation: { signals: Signal[]; column: number; start: number; duration: number } | null = null;
   private readonly onChange = (): void => this.queueSync();
   // The kernel asks for a picture of what is on screen (view.save_image).
@@ -223,9 +230,20 @@ class NetworkViewController {
     this.model.on("msg:custom", this.onMessage);
     el.appendChild(this.root);
 
-    this.canvas.addEventListener("mousemove", (e) => this.onPointer(e.offsetX, e.offsetY));
-    this.canvas.addEventListener("mouseleave", () => this.onPointer(-1, -1));
-    this.canvas.addEventListener("click", (e) => this.onClick(e.offsetX, e.offsetY));
+    this.canvas.addEventListener("mousemove", (e) => this.onMove(e));
+    this.canvas.addEventListener("mouseleave", () => {
+      this.drag = null;
+      this.onPointer(-1, -1);
+    });
+    this.canvas.addEventListener("mousedown", (e) => {
+      this.drag = { x: e.offsetX, y: e.offsetY, moved: false };
+    });
+    this.canvas.addEventListener("mouseup", () => {
+      if (this.drag !== null && !this.drag.moved) this.onClick(this.drag.x, this.drag.y);
+      this.drag = null;
+    });
+    this.canvas.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
+    this.canvas.addEventListener("dblclick", () => this.setViewport(IDENTITY, true));
     this.root.addEventListener("keydown", (e) => this.onKey(e));
     for (const name of TRAITS) this.model.on(`change:${name}`, this.onChange);
     this.resize = new ResizeObserver(() => {
@@ -322,7 +340,10 @@ class NetworkViewController {
     if (changed) {
       const backward = "columns" in grads ? (grads as GradsTrait) : null;
       this.data = new NetworkData(topology, params, values, backward);
-      if (topology !== this.seen.topology) this.layout = null;
+      if (topology !== this.seen.topology) {
+        this.layout = null;
+        this.viewport = this.painted = IDENTITY; // a new structure: start unzoomed
+      }
       this.edgeKey = "";
       this.panelKey = "";
       this.seen = { topology, params, values, grads };
@@ -436,7 +457,7 @@ class NetworkViewController {
       const item = document.createElement("div");
       item.className = "dlw-column-label";
       item.dataset.layer = column.name;
-      item.style.left = `${layout.columns[c]!.x}px`;
+      item.style.left = `${toView(this.viewport, layout.columns[c]!.x, 0)[0]}px`;
       const name = document.createElement("strong");
       name.textContent = column.kind === "Input" ? t.input : column.name;
       const detail = document.createElement("span");
@@ -486,13 +507,14 @@ class NetworkViewController {
     const perLayer = this.model.get("color_range") === "layer";
     const limit = this.model.get("edge_limit") ?? 4000;
     const key = `${step.phase}:${step.column}:${sample}:${lr}:${limit}`;
+    const edgeKey = `${key}:${this.painted.scale}:${this.painted.x}:${this.painted.y}`;
     // The style (the update preview allocates weight matrices) only when what it shows changes.
     const styleKey = `${key}:${perLayer}`;
     if (this.styleCache === null || this.styleCache.key !== styleKey || this.styleCache.data !== data) {
       this.styleCache = { key: styleKey, data, style: phaseStyle(data, step, sample, lr, perLayer) };
     }
     const style = this.styleCache.style;
-    if (key !== this.edgeKey) {
+    if (edgeKey !== this.edgeKey) {
       this.selections = data.columns.map((_, c) => {
         const matrix = style.edges.matrix(c);
         if (matrix === null) return null;
@@ -502,20 +524,26 @@ class NetworkViewController {
       const edges = { ...style.edges, selection: this.shownEdges };
       const edgeCtx = this.edgeLayer.getContext("2d");
       if (edgeCtx !== null) {
-        edgeCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
-        edgeCtx.clearRect(0, 0, layout.width, layout.height);
+        const p = this.painted;
+        edgeCtx.setTransform(1, 0, 0, 1, 0, 0);
+        edgeCtx.clearRect(0, 0, this.edgeLayer.width, this.edgeLayer.height);
+        edgeCtx.setTransform(dpr * p.scale, 0, 0, dpr * p.scale, dpr * p.x, dpr * p.y);
         paintLinks(edgeCtx, layout, data, step.phase === "forward" ? step.column : data.columns.length);
         paintEdges(edgeCtx, layout, data, step.column, edges);
       }
       this.showEdgeCounts(limit);
-      this.edgeKey = key;
+      this.edgeKey = edgeKey;
     }
     const ctx = this.canvas.getContext("2d");
     if (ctx !== null) {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+      // The cached edges, moved from where they were painted to where the view is now.
+      const v = this.viewport;
+      const ratio = v.scale / this.painted.scale;
+      ctx.setTransform(ratio, 0, 0, ratio, dpr * (v.x - this.painted.x * ratio), dpr * (v.y - this.painted.y * ratio));
       ctx.drawImage(this.edgeLayer, 0, 0);
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.setTransform(dpr * v.scale, 0, 0, dpr * v.scale, dpr * v.x, dpr * v.y);
       paintCurrentColumn(ctx, layout, step.column);
       paintBlocks(ctx, layout, data, step.phase === "forward" ? step.column : data.columns.length);
       paintNeurons(ctx, layout, data, sample, step.column, this.animatedNeurons(style));
@@ -689,9 +717,13 @@ class NetworkViewController {
     const col = this.layout.columns[c];
     if (col === undefined) return null;
     const box = this.canvas.getBoundingClientRect();
-    if (col.units === 0) return { x: box.left + col.x, y: box.top + middleY(this.layout) };
+    const at = (lx: number, ly: number): { x: number; y: number } => {
+      const [x, y] = toView(this.viewport, lx, ly);
+      return { x: box.left + x, y: box.top + y };
+    };
+    if (col.units === 0) return at(col.x, middleY(this.layout));
     if (index < 0 || index >= col.units) return null;
-    return { x: box.left + col.x, y: box.top + unitY(col, index) };
+    return at(col.x, unitY(col, index));
   }
 
   private edgePoint(layer: string, to: number, from: number, along: number): { x: number; y: number } | null {
@@ -704,21 +736,81 @@ class NetworkViewController {
     const x1 = a.x + a.r;
     const x2 = b.x - b.r;
     const y1 = unitY(a, from);
-    return { x: box.left + x1 + (x2 - x1) * along, y: box.top + y1 + (unitY(b, to) - y1) * along };
+    const [x, y] = toView(this.viewport, x1 + (x2 - x1) * along, y1 + (unitY(b, to) - y1) * along);
+    return { x: box.left + x, y: box.top + y };
   }
 
-  private onPointer(x: number, y: number): void {
+  private onMove(event: MouseEvent): void {
+    const drag = this.drag;
+    if (drag !== null && (event.buttons & 1) === 1) {
+      const dx = event.offsetX - drag.x;
+      const dy = event.offsetY - drag.y;
+      if (drag.moved || Math.hypot(dx, dy) > 3) {
+        drag.moved = true;
+        drag.x = event.offsetX;
+        drag.y = event.offsetY;
+        this.tooltip.hide();
+        this.setViewport(panBy(this.viewport, dx, dy), false);
+        return;
+      }
+    }
+    this.onPointer(event.offsetX, event.offsetY);
+  }
+
+  private onWheel(event: WheelEvent): void {
+    event.preventDefault();
+    this.tooltip.hide();
+    const factor = Math.exp(-event.deltaY * 0.002);
+    this.setViewport(zoomAt(this.viewport, event.offsetX, event.offsetY, factor), false);
+  }
+
+  /** The column labels follow the columns when the view pans and zooms. */
+  private positionLabels(): void {
+    const layout = this.layout;
+    if (layout === null) return;
+    Array.from(this.labels.children).forEach((label, c) => {
+      const column = layout.columns[c];
+      if (column !== undefined) (label as HTMLElement).style.left = `${toView(this.viewport, column.x, 0)[0]}px`;
+    });
+  }
+
+  /** Move the view; the edges are repainted crisp `now` or 200 ms after the last move. */
+  private setViewport(viewport: Viewport, now: boolean): void {
+    this.viewport = viewport;
+    if (this.crispTimer !== null) window.clearTimeout(this.crispTimer);
+    const crisp = (): void => {
+      this.crispTimer = null;
+      this.painted = this.viewport;
+      this.draw();
+    };
+    if (now) crisp();
+    else this.crispTimer = window.setTimeout(crisp, 200);
+    this.positionLabels();
+    this.root.dataset.zoomed = isIdentity(viewport) ? "0" : "1";
+    this.draw();
+  }
+
+  private onPointer(viewX: number, viewY: number): void {
     if (this.layout === null || this.data === null) return;
-    const ref = x < 0 ? null : neuronAt(this.layout, x, y);
+    const x0 = viewX;
+    const [lx, ly] = viewX < 0 ? [-1, -1] : toLayout(this.viewport, viewX, viewY);
+    this.hoverAt(lx, ly, x0, viewY);
+  }
+
+  /** (x, y): layout coordinates for hit-testing; (tx, ty): view pixels for the tooltip. */
+  private hoverAt(x: number, y: number, tx: number, ty: number): void {
+    if (this.layout === null || this.data === null) return;
+    const ref = tx < 0 ? null : neuronAt(this.layout, x, y);
     const changed = ref?.column !== this.hover?.column || ref?.unit !== this.hover?.unit;
     this.hover = ref;
     if (ref !== null) {
-      this.showTooltip(ref, x, y);
-    } else if (x >= 0) {
+      this.showTooltip(ref, tx, ty);
+    } else if (tx >= 0) {
       const block = blockAt(this.layout, x, y);
-      const edge = block === null ? edgeAt(this.layout, this.data, x, y, 3, this.shownEdges) : null;
-      if (block !== null) this.showBlockTooltip(block, x, y);
-      else if (edge !== null) this.showEdgeTooltip(edge, x, y);
+      const tolerance = 3 / this.viewport.scale;
+      const edge = block === null ? edgeAt(this.layout, this.data, x, y, tolerance, this.shownEdges) : null;
+      if (block !== null) this.showBlockTooltip(block, tx, ty);
+      else if (edge !== null) this.showEdgeTooltip(edge, tx, ty);
       else this.tooltip.hide();
     } else {
       this.tooltip.hide();
@@ -775,13 +867,15 @@ class NetworkViewController {
     this.tooltip.show(`${column.name} · ${column.kind}`, rows, x, y);
   }
 
-  private onClick(x: number, y: number): void {
+  private onClick(viewX: number, viewY: number): void {
     if (this.layout === null || this.data === null) return;
     const data = this.data;
-    const ref = neuronAt(this.layout, x, y);
+    const [lx, ly] = toLayout(this.viewport, viewX, viewY);
+    const [x, y] = [viewX, viewY]; // editors open where the user clicked
+    const ref = neuronAt(this.layout, lx, ly);
     const editable = this.model.get("editable");
     if (ref === null && editable) {
-      const edge = edgeAt(this.layout, data, x, y, 3, this.shownEdges);
+      const edge = edgeAt(this.layout, data, lx, ly, 3 / this.viewport.scale, this.shownEdges);
       if (edge !== null) {
         const layer = data.columns[edge.column]!.name;
         this.valueEditor.open(this.t.editWeight, data.weight(edge.column, edge.to, edge.from), x, y, (value) =>

@@ -57,20 +57,50 @@ class Tags:
 OpRecorder = Callable[[Any, list[torch.Tensor], tuple[str, ...], Any, bool], bool]
 
 
-class Lineage(TorchFunctionMode):
-    """Carries tags through every torch op run outside recorded modules."""
+_IN_PLACE_ARITHMETIC = frozenset(
+    {"__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__",
+     "__ipow__", "__imatmul__", "__iand__", "__ior__", "__ixor__", "__ilshift__",
+     "__irshift__", "__setitem__"}
+)  # fmt: skip
 
-    def __init__(self, tags: Tags, busy: Callable[[], bool], record_op: OpRecorder | None) -> None:
+
+def writes_in_place(func: Any, kwargs: dict[str, Any]) -> bool:
+    """Whether a torch call announces that it writes into an input (`add_`, `+=`, inplace=True)."""
+    name = getattr(func, "__name__", "")
+    return (
+        (name.endswith("_") and not name.endswith("__"))
+        or name in _IN_PLACE_ARITHMETIC
+        or kwargs.get("inplace") is True
+        or "out" in kwargs
+    )
+
+
+class Lineage(TorchFunctionMode):
+    """Carries tags through every torch op run outside recorded modules.
+
+    ``before_write`` hears of the tensors an op is about to write in place.
+    """
+
+    def __init__(
+        self,
+        tags: Tags,
+        busy: Callable[[], bool],
+        record_op: OpRecorder | None,
+        before_write: Callable[[list[torch.Tensor]], None] | None = None,
+    ) -> None:
         super().__init__()
         self.tags = tags
         self.busy = busy
         self.record_op = record_op
+        self.before_write = before_write
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
         if self.busy():
             return func(*args, **kwargs)  # inside a recorded module: its hook tags the output
         inputs = list(iter_tensors((args, kwargs)))
+        if self.before_write is not None and writes_in_place(func, kwargs):
+            self.before_write(inputs)
         versions = [t._version for t in inputs] if self.record_op is not None else []
         out = func(*args, **kwargs)
         if not isinstance(out, torch.Tensor) and (

@@ -64,8 +64,12 @@ def _op_name(func: Any) -> str:
     return raw.lstrip("_") or "op"
 
 
+def _storage(tensor: torch.Tensor) -> int:
+    return tensor.untyped_storage().data_ptr()
+
+
 def _shares_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
+    return _storage(a) == _storage(b)
 
 
 class Recorder:
@@ -76,6 +80,7 @@ class Recorder:
         *,
         grads: bool,
         reduce: Reducer | None,
+        copy_on_write: bool = False,
     ) -> None:
         self.recorded = recorded
         self.scopes = scopes
@@ -89,6 +94,14 @@ class Recorder:
         self.scope_stack: list[str] = []
         self.done: list[Call] = []
         self.depth = 0  # recorded module calls in progress
+        # Copy on write: captures alias the model's own tensors and are copied
+        # only before something writes into them in place (ReLU(inplace=True),
+        # `x += y`). Whatever wrote unannounced shows in a version counter.
+        self.copy_on_write = copy_on_write
+        # storage → (call, captured alias, its version then) for captures still aliasing it
+        self._shared: dict[int, list[tuple[Call, torch.Tensor, int]]] = {}
+        self._capturing: Call | None = None  # the call whose output is being kept
+        self._spoiled = False
         self._order = 0
 
     def busy(self) -> bool:
@@ -118,10 +131,39 @@ class Recorder:
         A copy now, because a later in-place op (``ReLU(inplace=True)``) may
         overwrite this very tensor before the pass ends.
         """
-        if self.reduce is None:
-            return tensor.detach().clone()
-        value = self.reduce(name, tensor.detach())
-        return value.clone() if _shares_storage(value, tensor) else value
+        value = tensor.detach() if self.reduce is None else self.reduce(name, tensor.detach())
+        if not _shares_storage(value, tensor):
+            return value  # the reduction made its own copy
+        if not self.copy_on_write:
+            return value.clone()
+        assert self._capturing is not None
+        entry = (self._capturing, value, value._version)
+        self._shared.setdefault(_storage(value), []).append(entry)
+        return value
+
+    def protect(self, tensors: list[torch.Tensor]) -> None:
+        """Copy the captures that alias these tensors: something will write into them."""
+        for tensor in tensors:
+            ptr = _storage(tensor)
+            for call, alias, version in self._shared.pop(ptr, ()):
+                if alias._version != version:
+                    self._spoiled = True  # already written unannounced: too late to copy
+                call.captured = map_tensors(
+                    call.captured, lambda t, ptr=ptr: t.clone() if _storage(t) == ptr else t
+                )
+
+    def overwritten(self) -> bool:
+        """Whether a value kept without a copy was written after all (then trace again, copying)."""
+        if self._spoiled:
+            return True
+        try:
+            return any(
+                alias._version != version
+                for entries in self._shared.values()
+                for _call, alias, version in entries
+            )
+        except RuntimeError:  # inference tensors keep no version counter
+            return True
 
     # -- module hooks ---------------------------------------------------------------
 
@@ -132,6 +174,8 @@ class Recorder:
         with DisableTorchFunction():
             tensors = list(iter_tensors((args, kwargs) if kwargs else args))
             call = self._start(self.recorded[module], type(module).__name__, module, tensors)
+            if self._shared and getattr(module, "inplace", False) is True:
+                self.protect(tensors)
         self.stack.append(call)
         self.depth += 1
 
@@ -140,6 +184,7 @@ class Recorder:
     ) -> Any:
         call = self.stack.pop()
         with DisableTorchFunction():
+            self._capturing = call
             call.captured = map_tensors(output, lambda t: self._keep(call.name, t))
             self._track(call, output)
             call.pending = None
@@ -185,6 +230,7 @@ class Recorder:
         call = self._start(base, op, None, inputs)
         call.inputs = names
         call.pending = None  # an op cannot fail after it ran: keep no input alive
+        self._capturing = call
         call.captured = map_tensors(out, lambda t: self._keep(call.name, t))
         self._track(call, out)
         self.done.append(call)

@@ -65,41 +65,54 @@ def trace(
     named_inputs = {_input_name(i): value for i, value in enumerate(inputs)}
     named_inputs.update({_input_name(key): value for key, value in kwargs.items()})
     recorded, scopes = select_modules(model, layers, ops=ops)
-    recorder = Recorder(recorded, scopes, grads=grads, reduce=reduce)
     # Kept before the forward: a model may overwrite its own input in place.
     model_inputs = {
         name: value.detach().clone()
         for name, value in named_inputs.items()
         if isinstance(value, torch.Tensor)
     }
-    handles = []
-    loss = None
-    try:
-        for module in recorder.recorded:
-            handles.append(module.register_forward_pre_hook(recorder.before, with_kwargs=True))
-            handles.append(module.register_forward_hook(recorder.after, with_kwargs=True))
-        if ops:  # op names carry the module they were called from
-            for module in scopes:
-                if module not in recorder.recorded:
-                    handles.append(module.register_forward_pre_hook(recorder.enter_scope))
-                    handles.append(module.register_forward_hook(recorder.leave_scope))
-        for name, value in named_inputs.items():
-            for tensor in iter_tensors(value):
-                recorder.tags.set(tensor, (name,))
-        lineage = Lineage(recorder.tags, recorder.busy, recorder.record_op if ops else None)
-        with preserved(model), torch.set_grad_enabled(grads):
-            try:
-                with lineage:
-                    output = model(*inputs, **kwargs)
-            except Exception as exc:
-                raise recorder.error(exc, model) from exc
-            param_grads: dict[str, torch.Tensor] = {}
-            if grads:  # before the buffers are put back: the graph may have read them
-                loss = _loss(output, target, loss_fn)
-                param_grads = _backward(recorder.done, model, loss)
-    finally:
-        for handle in handles:
-            handle.remove()
+    # Captures are copied only when something writes into them; if an unannounced
+    # write slipped through, trace once more copying every capture.
+    for copy_on_write in (not torch.is_inference_mode_enabled(), False):
+        recorder = Recorder(
+            recorded, scopes, grads=grads, reduce=reduce, copy_on_write=copy_on_write
+        )
+        handles = []
+        loss = None
+        try:
+            for module in recorder.recorded:
+                handles.append(module.register_forward_pre_hook(recorder.before, with_kwargs=True))
+                handles.append(module.register_forward_hook(recorder.after, with_kwargs=True))
+            if ops:  # op names carry the module they were called from
+                for module in scopes:
+                    if module not in recorder.recorded:
+                        handles.append(module.register_forward_pre_hook(recorder.enter_scope))
+                        handles.append(module.register_forward_hook(recorder.leave_scope))
+            for name, value in named_inputs.items():
+                for tensor in iter_tensors(value):
+                    recorder.tags.set(tensor, (name,))
+            lineage = Lineage(
+                recorder.tags,
+                recorder.busy,
+                recorder.record_op if ops else None,
+                recorder.protect if copy_on_write else None,
+            )
+            with preserved(model), torch.set_grad_enabled(grads):
+                try:
+                    with lineage:
+                        output = model(*inputs, **kwargs)
+                except Exception as exc:
+                    raise recorder.error(exc, model) from exc
+                if copy_on_write and recorder.overwritten():
+                    continue
+                param_grads: dict[str, torch.Tensor] = {}
+                if grads:  # before the buffers are put back: the graph may have read them
+                    loss = _loss(output, target, loss_fn)
+                    param_grads = _backward(recorder.done, model, loss)
+        finally:
+            for handle in handles:
+                handle.remove()
+        break
     names = {id(p): name for name, p in model.named_parameters()} if grads else {}
     return _finish(recorder.done, model_inputs, output, loss, param_grads, names)
 

@@ -326,3 +326,21 @@ def test_cuda_copies_once_per_device_into_host_memory() -> None:
     assert set(tr.bytes_copied) == {"cuda:0"}
     assert tr.bytes_copied["cuda:0"] >= sum(r.output.numel() * 4 for r in tr.layers)
     assert all(r.output.device.type == "cpu" and r.grad.device.type == "cpu" for r in tr.layers)
+
+
+def test_an_unannounced_in_place_write_is_caught_and_the_trace_copies() -> None:
+    class DoublesItsInput(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x.mul_(2)  # inside a recorded module: no hook sees it coming
+
+    model = nn.Sequential(
+        nn.Linear(3, 3), DoublesItsInput(), nn.ReLU(inplace=True), nn.Linear(3, 1)
+    )
+    x = torch.randn(4, 3)
+    tr = dw.trace(model, x)
+    z = model[0](x)
+    assert torch.allclose(tr["0"].output, z)  # what the Linear produced, not twice it
+    assert torch.allclose(tr["1"].output, 2 * z)
+    assert torch.allclose(tr["2"].output, torch.relu(2 * z))
+    with torch.inference_mode():  # no version counters there: every capture is copied
+        assert torch.allclose(dw.trace(model, x)["0"].output, z)

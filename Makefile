@@ -59,6 +59,7 @@ test: lint test-js test-py
 bench: install $(BUNDLE) $(CHROMIUM)
 	$(PY) benchmarks/transport.py
 	$(PY) benchmarks/capture.py
+	$(PY) benchmarks/render.py
 
 clean:
 	rm -rf $(VENV) node_modules dlwidgets/static artifacts

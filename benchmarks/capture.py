@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from text_table import format_table  # run as a script: benchmarks/ is on sys.path
 from torch import nn
 
 import dlwidgets as dw
@@ -292,16 +293,7 @@ def table(results: list[Result]) -> str:
                 records,
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    lines = [
-        "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in rows
-    ]
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)
+    return format_table(rows)
 
 
 def worst(results: list[Result], column: str) -> str:

@@ -71,6 +71,8 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from text_table import format_table  # run as a script: benchmarks/ is on sys.path
+
 import dlwidgets as dw
 from tests.harness.lab import launch_chromium
 
@@ -575,19 +577,6 @@ def rate(value: float) -> str:
     return f"{value:.1f}" if value >= 1 else f"{value:.2g}"
 
 
-def table(rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in rows
-    ]
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=60, help="pan, zoom and hover events (ours)")
@@ -670,7 +659,7 @@ def main() -> None:
                 f"{sum(p['ms'] for p in phases) / 1000:.1f}",
             )
         )
-    print(table(rows))
+    print(format_table(rows))
     print()
     head = (
         "phase",
@@ -700,7 +689,7 @@ def main() -> None:
                     "-" if p["handler"] is None else f"{p['handler']:.1f}",
                 )
             )
-    print(table(rows))
+    print(format_table(rows))
     print(
         "redraw ms: change → page caught up (median); in handler: of it, synchronous. fps: frames"
         " showing each event's state a second (step: animation frames). longest: longest frame;"

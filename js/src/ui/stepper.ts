@@ -3,6 +3,7 @@
 // what the user asked; the view owns the state.
 
 import type { Strings } from "../i18n";
+import { selectElement } from "./select";
 
 export interface StepperActions {
   go(step: number): void;
@@ -57,15 +58,7 @@ export class Stepper {
     this.scrubber.min = "0";
     this.scrubber.className = "dlw-scrubber";
     this.scrubber.addEventListener("input", () => actions.go(Number(this.scrubber.value)));
-    this.speed = document.createElement("select");
-    this.speed.className = "dlw-speed";
-    for (const [name, seconds] of SPEEDS) {
-      const option = document.createElement("option");
-      option.value = String(seconds);
-      option.textContent = name;
-      this.speed.appendChild(option);
-    }
-    this.speed.addEventListener("change", () => actions.setInterval(Number(this.speed.value)));
+    this.speed = selectElement("dlw-speed", SPEEDS, (value) => actions.setInterval(Number(value)));
     const animateBox = document.createElement("label");
     animateBox.className = "dlw-animate";
     this.animate = document.createElement("input");

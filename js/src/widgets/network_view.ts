@@ -38,6 +38,7 @@ import { Banner } from "../ui/banner";
 import { InputEditor, type EditorSpec } from "../ui/input_editor";
 import { Legend } from "../ui/legend";
 import type { Row } from "../ui/rows";
+import { selectElement } from "../ui/select";
 import { Stepper } from "../ui/stepper";
 import { Tooltip } from "../ui/tooltip";
 import { ValueEditor } from "../ui/value_editor";
@@ -190,24 +191,17 @@ class NetworkViewController {
     this.root.appendChild(this.stage);
     this.arithmeticPanel = new ArithmeticPanel(this.root);
     this.legend = new Legend(this.root);
-    this.edgeLimit = document.createElement("select");
-    this.edgeLimit.className = "dlw-edge-limit";
-    for (const [name, limit] of EDGE_LIMITS) {
-      const option = document.createElement("option");
-      option.value = String(limit);
-      option.textContent = name;
-      this.edgeLimit.appendChild(option);
-    }
-    this.edgeLimit.addEventListener("change", () => this.set("edge_limit", Number(this.edgeLimit.value)));
-    this.colorRange = document.createElement("select");
-    this.colorRange.className = "dlw-color-range";
-    for (const value of ["global", "layer"]) {
-      const option = document.createElement("option");
-      option.value = value;
-      this.colorRange.appendChild(option);
-    }
-    this.colorRange.addEventListener("change", () =>
-      this.set("color_range", this.colorRange.value === "layer" ? "layer" : "global"),
+    this.edgeLimit = selectElement("dlw-edge-limit", EDGE_LIMITS, (value) =>
+      this.set("edge_limit", Number(value)),
+    );
+    // Labels are set in the view's language when the legend is drawn.
+    this.colorRange = selectElement(
+      "dlw-color-range",
+      [
+        ["", "global"],
+        ["", "layer"],
+      ],
+      (value) => this.set("color_range", value === "layer" ? "layer" : "global"),
     );
     const options = document.createElement("div");
     options.className = "dlw-options";

@@ -1,10 +1,13 @@
-"""Every edge of a 784-256-128-10 network: our Canvas 2D renderer against an SVG path per edge.
+"""Every edge of a 784-256-128-10 network: our Canvas 2D and WebGL2 renderers against SVG paths.
 
 Runs Debian's Chromium headless (software rendering: ``--disable-gpu``, as
 the tests run it), no JupyterLab. The MLP 784-256-128-10 (``torch.manual_seed(0)``,
 input ``torch.rand(1, 784)``) is shown by ``dw.NetworkView(model, x,
-edge_limit=0)``: all 234,752 weights drawn as edges (235,146 parameters with the
-biases). The view is saved with ``view.save_html`` and opened from file://
+edge_limit=0, group_threshold=0)``: all 234,752 weights drawn as edges, no unit
+grouped (235,146 parameters with the biases). It runs twice: with
+``renderer="auto"`` (the backend the view picks here by itself: Canvas 2D on a
+software WebGL, WebGL2 on a GPU), then with the other backend forced. The view is saved with
+``view.save_html`` and opened from file://
 (viewport 1280×900, device scale factor 1).
 
 The baseline is a second page drawn the way TensorFlow Playground draws its
@@ -48,8 +51,7 @@ Both pages run the same script, inside the page:
 
 The SVG session uses far fewer events (``--svg-events``; it takes seconds a
 frame here). Prints the WebGL renderer of this Chromium (SwiftShader: software),
-a table and, last, one summary line; its backend is the context of the view's
-canvas (``canvas``: Canvas 2D)::
+a table and, last, one summary line for the backend the view picks by itself::
 
     .venv/bin/python benchmarks/render.py [--events 60] [--svg-events 4] [--curves]
 """
@@ -236,9 +238,7 @@ OURS = r"""
     stepGo() { root.querySelector('[data-action=forward]').click(); },
     stepDone: () => root.dataset.drawnStep === '1' && root.dataset.animating === '0',
   };
-  // A canvas that holds a WebGL context has no 2D one.
-  const backend = canvas.getContext('2d') !== null ? 'canvas' : 'webgl';
-  return { units, edges: Number(root.dataset.edges), backend };
+  return { units, edges: Number(root.dataset.edges), backend: root.dataset.backend };
 }
 """
 
@@ -593,33 +593,39 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     model, x = network()
-    view = dw.NetworkView(model, x, edge_limit=0)
-    names = [c["name"] for c in view.topology["columns"]]
-    last = str(view.steps - 1)
     results: dict[str, dict[str, Any]] = {}
+    backends: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="dlwidgets-render-") as tmp, sync_playwright() as pw:
         folder = Path(tmp)
-        ours_path = view.save_html(folder / "net.html", title="render benchmark")
         browser = launch_chromium(pw)
         context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-
-        started = time.perf_counter()
-        page.goto(ours_path.as_uri())
-        page.wait_for_function(
-            "s => document.querySelector('.dlw-network')?.dataset.drawnStep === s",
-            arg=last,
-            timeout=120_000,
-        )
-        loaded_s = time.perf_counter() - started
-        webgl = page.evaluate(WEBGL)
-        geometry = page.evaluate(GEOMETRY, names)
-        info = page.evaluate(OURS, names)
-        plan = {"pan": args.events, "zoom": 2 * (args.events // 2), "hover": args.events}
-        results["ours"] = page.evaluate(SESSION, [plan, args.redraws])
-        results["ours"].update(edges=info["edges"], load_s=loaded_s)
+        # "ours": the backend the view picks here by itself; then the other one, forced.
+        for name, renderer in (("ours", "auto"), ("other", "")):
+            if renderer == "":
+                renderer = "canvas" if backends["ours"] == "webgl" else "webgl"
+            # Every edge, no groups: the picture the SVG baseline draws too.
+            view = dw.NetworkView(model, x, edge_limit=0, group_threshold=0, renderer=renderer)
+            names = [c["name"] for c in view.topology["columns"]]
+            last = str(view.steps - 1)
+            ours_path = view.save_html(folder / f"{name}.html", title="render benchmark")
+            started = time.perf_counter()
+            page.goto(ours_path.as_uri())
+            page.wait_for_function(
+                "s => document.querySelector('.dlw-network')?.dataset.drawnStep === s",
+                arg=last,
+                timeout=120_000,
+            )
+            loaded_s = time.perf_counter() - started
+            webgl = page.evaluate(WEBGL)
+            geometry = page.evaluate(GEOMETRY, names)
+            info = page.evaluate(OURS, names)
+            backends[name] = info["backend"]
+            plan = {"pan": args.events, "zoom": 2 * (args.events // 2), "hover": args.events}
+            results[name] = page.evaluate(SESSION, [plan, args.redraws])
+            results[name].update(edges=info["edges"], load_s=loaded_s)
 
         svg_path = folder / "svg.html"
         svg_path.write_text(svg_page(model, x, geometry, args.curves))
@@ -644,7 +650,9 @@ def main() -> None:
     print()
     head = ("renderer", "edges", "redraw ms", "in handler", "fps", "events", "frames", "seconds")
     rows: list[tuple[str, ...]] = [head]
-    for name, label in (("ours", "ours (canvas 2d)"), ("svg", "svg path per edge")):
+    labels = {"ours": f"ours ({backends['ours']}, auto)", "other": f"ours ({backends['other']})"}
+    labels["svg"] = "svg path per edge"
+    for name, label in labels.items():
         r = results[name]
         phases = r["phases"]
         rows.append(
@@ -674,12 +682,12 @@ def main() -> None:
     )
     rows = [head]
     for phase in PHASES:
-        for name in ("ours", "svg"):
+        for name in ("ours", "other", "svg"):
             p = next(q for q in results[name]["phases"] if q["name"] == phase)
             rows.append(
                 (
                     phase,
-                    name,
+                    labels[name].split(",")[0].replace("ours (", "").rstrip(")"),
                     str(p["events"]),
                     str(p["frames"]),
                     f"{p['ms']:.0f}",
@@ -701,7 +709,7 @@ def main() -> None:
         f"redraw_ms={statistics.median(d['ms'] for d in ours['redraw']):.0f} "
         f"svg_interact_fps={rate(fps(svg['phases']))} "
         f"svg_redraw_ms={statistics.median(d['ms'] for d in svg['redraw']):.0f} "
-        f"backend={info['backend']}"
+        f"backend={backends['ours']}"
     )
 
 

@@ -51,6 +51,13 @@ class NetworkView(anywidget.AnyWidget):
     ``editable=True``; the view holds it until :meth:`close`.
     ``max_samples`` caps how many samples of a batch are sent to the page
     (``sample`` picks the one drawn). ``lang`` is ``"en"`` or ``"vi"``.
+
+    Large networks: ``edge_limit`` draws the strongest edges of each layer
+    (0: every edge; the hidden count is shown); a layer wider than
+    ``group_threshold`` units is drawn as about 48 groups, each filled with its
+    mean, that open on click (0: never group); ``renderer`` is ``"auto"``
+    (WebGL2 on a GPU, Canvas 2D where WebGL is missing or software),
+    ``"webgl"`` or ``"canvas"``.
     """
 
     _esm = STATIC / "network_view.js"
@@ -74,6 +81,8 @@ class NetworkView(anywidget.AnyWidget):
     color_range = traitlets.Enum(["global", "layer"], "global").tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     lang = traitlets.Unicode("en").tag(sync=True)
+    renderer = traitlets.Enum(["auto", "webgl", "canvas"], "auto").tag(sync=True)
+    group_threshold = traitlets.Int(200).tag(sync=True)  # wider layers are drawn as groups; 0: never
 
     def __init__(
         self,
@@ -366,6 +375,13 @@ class NetworkView(anywidget.AnyWidget):
             index = (_index(content["index"]),)
         model_edit.set_entry(self.model, name, index, float(content["value"]))
         self.refresh()
+
+    @traitlets.validate("group_threshold")
+    def _valid_group_threshold(self, proposal: dict[str, Any]) -> int:
+        threshold = int(proposal["value"])
+        if threshold < 0:
+            raise traitlets.TraitError(f"group_threshold must be 0 (never group) or more, got {threshold}")
+        return threshold
 
     @traitlets.validate("step")
     def _valid_step(self, proposal: dict[str, Any]) -> int:

@@ -57,6 +57,10 @@ const STRINGS = {
     firstOf: "the first of a batch of",
     globalScale: "one for all layers",
     layerScale: "one per layer",
+    groupMean: "mean a",
+    groupMax: "largest a",
+    groupExpand: "click to show each unit",
+    collapseGroups: "regroup units",
   },
   vi: {
     neuron: "nơ-ron",
@@ -112,6 +116,10 @@ const STRINGS = {
     firstOf: "đầu tiên của lô",
     globalScale: "chung cho mọi lớp",
     layerScale: "riêng từng lớp",
+    groupMean: "a trung bình",
+    groupMax: "a lớn nhất",
+    groupExpand: "bấm để xem từng nơ-ron",
+    collapseGroups: "gộp lại các nơ-ron",
   },
 } as const;
 

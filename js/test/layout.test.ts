@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { layoutNetwork, MARGIN, neuronAt, preferredHeight, unitY } from "../src/scene/layout";
-import { BLOCK, blockAt, MIN_GAP, middleY } from "../src/scene/layout";
+import { BLOCK, blockAt, GROUP_NODES, MIN_GAP, middleY, slotCounts, slotUnits } from "../src/scene/layout";
 
 describe("layoutNetwork", () => {
   const layout = layoutNetwork([4, 8, 8, 3], 760, 400);
@@ -101,5 +101,51 @@ describe("blocks and wide models", () => {
     expect(layout.width).toBeGreaterThan(760);
     const gaps = layout.columns.slice(1).map((c, i) => c.x - layout.columns[i]!.x);
     for (const gap of gaps) expect(gap).toBeCloseTo(MIN_GAP, 6);
+  });
+});
+
+describe("grouping wide columns", () => {
+  const closed = { threshold: 200, expanded: () => new Set<number>() };
+
+  it("draws a column wider than the threshold as about GROUP_NODES groups, the rest as before", () => {
+    const layout = layoutNetwork([784, 128, 10], 760, 700, closed);
+    const wide = layout.columns[0]!;
+    const size = Math.ceil(784 / GROUP_NODES);
+    expect(wide.groups).toHaveLength(Math.ceil(784 / size));
+    expect(wide.slots).toBe(wide.groups.length);
+    expect(wide.groups.at(-1)!.end).toBe(784);
+    // every unit of a group sits at its group's node; groups are evenly spaced
+    expect(unitY(wide, 0)).toBe(unitY(wide, size - 1));
+    expect(unitY(wide, size) - unitY(wide, 0)).toBeCloseTo(wide.dy, 9);
+    expect(layout.columns[1]!.slots).toBe(128);
+    expect(layout.columns[1]!.groups).toEqual([]);
+  });
+
+  it("opens a group: its units get slots of their own, the others stay grouped", () => {
+    const open = { threshold: 200, expanded: (c: number) => new Set(c === 0 ? [1] : []) };
+    const layout = layoutNetwork([784, 10], 760, 700, open);
+    const wide = layout.columns[0]!;
+    const size = Math.ceil(784 / GROUP_NODES);
+    expect(wide.slots).toBe(wide.groups.length - 1 + size);
+    const ys = Array.from({ length: size }, (_, k) => unitY(wide, size + k));
+    expect(new Set(ys).size).toBe(size);
+    expect(slotUnits(wide, 1)).toEqual([size, size + 1]);
+    expect(unitY(wide, 2 * size)).toBe(unitY(wide, 3 * size - 1)); // the next group is closed
+  });
+
+  it("neuronAt names the group under the pointer, and the unit in an opened one", () => {
+    const layout = layoutNetwork([784, 10], 760, 700, closed);
+    const wide = layout.columns[0]!;
+    const hit = neuronAt(layout, wide.x, unitY(wide, 40));
+    const group = wide.groups.find((g) => g.start <= 40 && 40 < g.end)!;
+    expect(hit).toEqual({ column: 0, unit: group.start, group });
+    const open = layoutNetwork([784, 10], 760, 700, { threshold: 200, expanded: () => new Set([group.index]) });
+    const col = open.columns[0]!;
+    expect(neuronAt(open, col.x, unitY(col, 40))).toEqual({ column: 0, unit: 40 });
+  });
+
+  it("never groups with threshold 0, and counts slots for the preferred height", () => {
+    expect(layoutNetwork([784], 760, 700).columns[0]!.slots).toBe(784);
+    expect(slotCounts([784, 0, 10], closed)).toEqual([Math.ceil(784 / Math.ceil(784 / GROUP_NODES)), 0, 10]);
   });
 });

@@ -220,3 +220,29 @@ describe("paintLinks and paintBlocks", () => {
     expect(paintEdges(new FakeCtx(), layout, data, 2)).toBe(0);
   });
 });
+
+describe("paintNeurons with groups", () => {
+  const units = [300, 4];
+  const grouping = { threshold: 200, expanded: (c: number) => new Set(c === 0 ? [0] : []) };
+  const grouped = layoutNetwork(units, 760, 700, grouping);
+  const net = network(units, { samples: 1, valueRange: 1, activation: (c, u) => (c === 0 ? (u % 3) - 1 : 0.5) });
+  const wide = grouped.columns[0]!;
+
+  it("draws a circle per unit of an opened group and two cards per closed group, filled with its mean", () => {
+    const ctx = new FakeCtx();
+    const drawn = paintNeurons(ctx, grouped, net, 0, 1);
+    expect(drawn).toBe(304);
+    const first = wide.groups[0]!;
+    const circles = ctx.ops("arc").filter((c) => c.args[0] === wide.x);
+    expect(circles).toHaveLength(first.end - first.start);
+    const closed = wide.groups.slice(1);
+    const cards = ctx.ops("fillRect").filter((c) => Math.abs(c.args[0]! - wide.x) < 20);
+    expect(cards).toHaveLength(2 * closed.length);
+    const g = closed[0]!;
+    let sum = 0;
+    for (let u = g.start; u < g.end; u++) sum += (u % 3) - 1;
+    expect(cards[0]!.fillStyle).toBe(css(diverging(sum / (g.end - g.start))));
+    // the opened group is bracketed
+    expect(ctx.ops("lineTo").length).toBeGreaterThanOrEqual(3);
+  });
+});

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import anywidget
 import pytest
@@ -13,19 +12,9 @@ import traitlets
 import dlwidgets as dw
 from dlwidgets.export import save_html
 from tests.conftest import mlp_4883
+from tests.harness.saved_page import CANVAS_PIXELS, open_saved_page, wait_drawn_step
 
 pytestmark = pytest.mark.browser
-
-# Schemes a self-contained page may load from: itself and what it makes in memory.
-LOCAL = ("file:", "blob:", "data:")
-PIXELS = """(el, refs) => {
-  const canvas = el.querySelector('canvas.dlw-canvas');
-  const box = canvas.getBoundingClientRect();
-  const ctx = canvas.getContext('2d');
-  const scale = canvas.width / box.width;
-  return refs.map(({x, y}) => Array.from(ctx.getImageData(
-      Math.round((x - box.left) * scale), Math.round((y - box.top) * scale), 1, 1).data));
-}"""
 
 
 class Echo(anywidget.AnyWidget):
@@ -40,36 +29,6 @@ class Echo(anywidget.AnyWidget):
     } };"""
     text = traitlets.Unicode("</script><!--").tag(sync=True)
     blob = traitlets.Bytes(b"abc</script>").tag(sync=True)
-
-
-def _open(browser, path: Path) -> tuple[Any, Any, list[str], list[str]]:  # type: ignore[no-untyped-def]
-    """The page at `path`, with every non-local request aborted and recorded, and its errors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, device_scale_factor=1)
-    page = context.new_page()
-    outside: list[str] = []
-    errors: list[str] = []
-
-    def guard(route) -> None:  # type: ignore[no-untyped-def]
-        if route.request.url.startswith(LOCAL):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
-    page.on("request", lambda r: None if r.url.startswith(LOCAL) else outside.append(r.url))
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(path.as_uri())
-    return context, page, outside, errors
-
-
-def _drawn_step(view, step: int) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the page has drawn `step` and the signal animation is over."""
-    view.page.wait_for_function(
-        "([el, s]) => el.dataset.drawnStep === String(s) && el.dataset.animating === '0'",
-        arg=[view.element_handle(), step],
-    )
 
 
 def _hover_z(view, layer: str, index: int) -> float:  # type: ignore[no-untyped-def]
@@ -89,11 +48,11 @@ def test_saved_page_steps_and_explains_offline(browser, tmp_path: Path, artifact
     with torch.no_grad():
         z0 = model[0](x)
     path = view.save_html(tmp_path / "page.html", title="A 4-8-8-3 network")
-    context, page, outside, errors = _open(browser, path)
+    context, page, outside, errors = open_saved_page(browser, path)
     try:
         root = page.locator(".dlw-network")
         root.wait_for(state="visible", timeout=30_000)
-        _drawn_step(root, 3)  # the step the view was at when saved
+        wait_drawn_step(root, 3)  # the step the view was at when saved
         assert page.title() == "A 4-8-8-3 network"
 
         # real pixels: every drawn neuron is painted, some of them in colour
@@ -101,23 +60,23 @@ def test_saved_page_steps_and_explains_offline(browser, tmp_path: Path, artifact
             """el => ['input', '0', '2', '4'].flatMap(l => [0, 1, 2].map(
                    i => el.dlwidgetsView.neuronCenter(l, i)))"""
         )
-        pixels = root.evaluate(PIXELS, centres)
+        pixels = root.evaluate(CANVAS_PIXELS, centres)
         assert all(p[3] == 255 for p in pixels)
         assert sum(min(p[:3]) < 235 for p in pixels) >= len(pixels) // 2, pixels
 
         # the stepper's buttons, then the keyboard and the scrubber
         stepper = root.locator(".dlw-stepper")
         stepper.locator("[data-action=first]").click()
-        _drawn_step(root, 0)
+        wait_drawn_step(root, 0)
         stepper.locator("[data-action=forward]").click()
-        _drawn_step(root, 1)
+        wait_drawn_step(root, 1)
         root.focus()
         page.keyboard.press("ArrowRight")
-        _drawn_step(root, 2)
+        wait_drawn_step(root, 2)
         stepper.locator(".dlw-scrubber").evaluate(
             "s => { s.value = '1'; s.dispatchEvent(new Event('input', { bubbles: true })); }"
         )
-        _drawn_step(root, 1)
+        wait_drawn_step(root, 1)
         assert "2/8" in stepper.locator(".dlw-step-label").inner_text()
 
         # hovering shows the model's numbers; the sample picker switches to the next sample
@@ -134,7 +93,7 @@ def test_saved_page_steps_and_explains_offline(browser, tmp_path: Path, artifact
         slider = root.locator(".dlw-editor input[type=range]").first
         slider.evaluate("s => { s.value = s.max; s.dispatchEvent(new Event('change')); }")
         stepper.locator("[data-action=forward]").click()
-        _drawn_step(root, 2)
+        wait_drawn_step(root, 2)
         page.screenshot(path=str(artifacts / "export.png"), full_page=True)
     finally:
         context.close()
@@ -144,7 +103,7 @@ def test_saved_page_steps_and_explains_offline(browser, tmp_path: Path, artifact
 
 def test_code_that_writes_script_end_tags_still_runs(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = save_html(Echo(), tmp_path / "echo.html")
-    context, page, outside, errors = _open(browser, path)
+    context, page, outside, errors = open_saved_page(browser, path)
     try:
         shown = page.locator("p.echo")
         shown.wait_for(timeout=30_000)

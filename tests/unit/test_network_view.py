@@ -126,6 +126,19 @@ def test_selected_step_and_sample_are_validated(mlp: nn.Sequential) -> None:
         view.sample = 5
 
 
+def test_level_of_detail_options(mlp: nn.Sequential) -> None:
+    view = dw.NetworkView(mlp, torch.randn(1, 4))
+    assert (view.renderer, view.group_threshold, view.edge_limit) == ("auto", 200, 4000)
+    view.renderer = "webgl"
+    view.group_threshold = 0
+    with pytest.raises(Exception, match="renderer"):
+        view.renderer = "opengl"
+    with pytest.raises(Exception, match="group_threshold must be 0"):
+        view.group_threshold = -1
+    assert (view.renderer, view.group_threshold) == ("webgl", 0)
+    assert dw.NetworkView(mlp, torch.randn(1, 4), renderer="canvas", group_threshold=8).group_threshold == 8
+
+
 def test_bad_update_raises_names_the_layer_and_shows_the_error(mlp: nn.Sequential) -> None:
     view = dw.NetworkView(mlp, torch.randn(2, 4))
     old_values = view.values

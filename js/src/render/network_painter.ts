@@ -2,10 +2,19 @@
 // (one per colour and width level) and drawn into a cached layer; neurons
 // and highlights are cheap and drawn every frame on top of it.
 
-import { BLOCK, type Layout, MARGIN, middleY, unitY, type UnitRef } from "../scene/layout";
+import {
+  BLOCK,
+  type ColumnLayout,
+  type Layout,
+  MARGIN,
+  middleY,
+  slotUnits,
+  unitY,
+  type UnitRef,
+} from "../scene/layout";
 import type { NetworkData } from "../scene/network";
 import type { Float32Tensor } from "../wire";
-import { css, diverging, NEGATIVE, POSITIVE } from "./colors";
+import { css, diverging, NEGATIVE, POSITIVE, type RGB } from "./colors";
 
 export type Ctx2D = Pick<
   CanvasRenderingContext2D,
@@ -36,17 +45,25 @@ const FADED_ALPHA = 0.18;
 /** Edges drawn between two columns beyond which lines get thinner and lighter. */
 const SPARSE_EDGES = 400;
 
+/** How one bucket of edges is stroked. */
+export interface EdgeStyle {
+  width: number;
+  rgb: RGB;
+  alpha: number;
+}
+
 /** `count`: edges drawn in this column pair; dense pairs are thinned so they stay readable. */
-function edgeStyle(
-  level: number,
-  positive: boolean,
-  faded: boolean,
-  count: number,
-): { width: number; color: string } {
+function edgeStyle(level: number, positive: boolean, faded: boolean, count: number): EdgeStyle {
   const t = (level + 0.5) / WIDTH_LEVELS;
   const density = Math.sqrt(Math.min(1, SPARSE_EDGES / Math.max(1, count)));
   const alpha = (0.2 + 0.7 * t) * (faded ? FADED_ALPHA : 1) * Math.max(0.25, density);
-  return { width: (0.4 + 3.2 * t) * Math.max(0.3, density), color: css(positive ? POSITIVE : NEGATIVE, alpha) };
+  return { width: (0.4 + 3.2 * t) * Math.max(0.3, density), rgb: positive ? POSITIVE : NEGATIVE, alpha };
+}
+
+/** Straight segments of one style: x1, y1, x2, y2 for each edge, in layout coordinates. */
+export interface EdgeBatch {
+  style: EdgeStyle;
+  segments: Float64Array;
 }
 
 /** What the edges into each column show: a matrix (weights, gradients…) and its scale. */
@@ -82,21 +99,25 @@ export function forwardNeurons(data: NetworkData, sample: number, step: number, 
   return { tone: (c, u) => data.activation(c, u, sample) / ranges[c]!, faded: (c) => c > step };
 }
 
-/** Draw every edge; returns how many were drawn. `step`: columns after it are faded. */
-export function paintEdges(
-  ctx: Ctx2D,
+/**
+ * Every drawn edge, bucketed by colour and width level: what both backends
+ * (Canvas 2D and WebGL) draw. `step`: columns after it are faded.
+ */
+export function edgeBatches(
   layout: Layout,
   data: NetworkData,
   step: number,
   source: EdgeSource = forwardEdges(data, step),
-): number {
-  let drawn = 0;
+): EdgeBatch[] {
+  const batches: EdgeBatch[] = [];
   for (let c = 1; c < layout.columns.length; c++) {
     const w = source.matrix(c);
     if (w === null) continue;
     const range = source.range(c) > 0 ? source.range(c) : 1;
     const from = layout.columns[c - 1]!;
     const to = layout.columns[c]!;
+    const x1 = from.x + from.r;
+    const x2 = to.x - to.r;
     const buckets: number[][] = Array.from({ length: 2 * WIDTH_LEVELS }, () => []);
     const fanIn = w.shape[1]!;
     const add = (k: number): void => {
@@ -104,32 +125,50 @@ export function paintEdges(
       if (!Number.isFinite(value)) return; // a diverged weight: nothing sensible to draw
       const level = Math.min(WIDTH_LEVELS - 1, Math.floor((Math.abs(value) / range) * WIDTH_LEVELS));
       const j = Math.floor(k / fanIn);
-      buckets[(value >= 0 ? WIDTH_LEVELS : 0) + level]!.push(unitY(from, k - j * fanIn), unitY(to, j));
+      buckets[(value >= 0 ? WIDTH_LEVELS : 0) + level]!.push(x1, unitY(from, k - j * fanIn), x2, unitY(to, j));
     };
     const selected = source.selection?.(c) ?? null;
     if (selected === null) for (let k = 0; k < to.units * fanIn; k++) add(k);
     else for (const k of selected) add(k);
     const count = selected?.length ?? to.units * fanIn;
-    const x1 = from.x + from.r;
-    const x2 = to.x - to.r;
-    buckets.forEach((ys, b) => {
-      if (ys.length === 0) return;
+    buckets.forEach((segments, b) => {
+      if (segments.length === 0) return;
       const style = edgeStyle(b % WIDTH_LEVELS, b >= WIDTH_LEVELS, source.faded(c), count);
-      ctx.strokeStyle = style.color;
-      ctx.lineWidth = style.width;
-      ctx.beginPath();
-      for (let k = 0; k < ys.length; k += 2) {
-        ctx.moveTo(x1, ys[k]!);
-        ctx.lineTo(x2, ys[k + 1]!);
-      }
-      ctx.stroke();
-      drawn += ys.length / 2;
+      batches.push({ style, segments: Float64Array.from(segments) });
     });
+  }
+  return batches;
+}
+
+/** Stroke the batches, one path each; returns how many edges were drawn. */
+export function strokeBatches(ctx: Ctx2D, batches: EdgeBatch[]): number {
+  let drawn = 0;
+  for (const { style, segments } of batches) {
+    ctx.strokeStyle = css(style.rgb, style.alpha);
+    ctx.lineWidth = style.width;
+    ctx.beginPath();
+    for (let k = 0; k < segments.length; k += 4) {
+      ctx.moveTo(segments[k]!, segments[k + 1]!);
+      ctx.lineTo(segments[k + 2]!, segments[k + 3]!);
+    }
+    ctx.stroke();
+    drawn += segments.length / 4;
   }
   return drawn;
 }
 
-/** Fill every neuron by its value for `sample`; returns how many were drawn. */
+/** Draw every edge with Canvas 2D (or the SVG context); returns how many were drawn. */
+export function paintEdges(
+  ctx: Ctx2D,
+  layout: Layout,
+  data: NetworkData,
+  step: number,
+  source: EdgeSource = forwardEdges(data, step),
+): number {
+  return strokeBatches(ctx, edgeBatches(layout, data, step, source));
+}
+
+/** Fill every neuron by its value for `sample`, a collapsed group by its mean; returns how many units were drawn. */
 export function paintNeurons(
   ctx: Ctx2D,
   layout: Layout,
@@ -146,14 +185,21 @@ export function paintNeurons(
     ctx.setLineDash(future ? [3, 3] : []);
     ctx.lineWidth = col.r > 3 ? 1 : 0.5;
     ctx.strokeStyle = future ? "#9a9a9a" : "#4a4a4a";
-    for (let u = 0; u < col.units; u++) {
-      const y = unitY(col, u);
-      ctx.fillStyle = future ? "#ffffff" : css(diverging(source.tone(c, u)));
+    const fill = (tone: number): string => (future ? "#ffffff" : css(diverging(tone)));
+    for (let slot = 0; slot < col.slots; slot++) {
+      const [start, end] = slotUnits(col, slot);
+      const y = col.y0 + slot * col.dy;
+      if (end - start > 1) {
+        paintGroup(ctx, col, y, fill(meanTone(source, c, start, end)));
+        drawn += end - start;
+        continue;
+      }
+      ctx.fillStyle = fill(source.tone(c, start));
       ctx.beginPath();
       ctx.arc(col.x, y, col.r, 0, 2 * Math.PI);
       ctx.fill();
       if (col.r > 2) ctx.stroke();
-      const bias = data.bias(c, u);
+      const bias = data.bias(c, start);
       if (bias !== null && col.r >= 4) {
         // The bias: a small square at the neuron's lower left, coloured like a weight.
         const s = Math.max(3, col.r * 0.6);
@@ -163,9 +209,46 @@ export function paintNeurons(
       }
       drawn++;
     }
+    paintBrackets(ctx, col);
   });
   ctx.setLineDash([]);
   return drawn;
+}
+
+function meanTone(source: NeuronSource, column: number, start: number, end: number): number {
+  let sum = 0;
+  for (let u = start; u < end; u++) sum += source.tone(column, u);
+  return sum / (end - start);
+}
+
+/** A collapsed group: a stack of two cards filled with the group's mean, to say "several units here". */
+function paintGroup(ctx: Ctx2D, col: ColumnLayout, y: number, fill: string): void {
+  const h = Math.max(3, col.dy * 0.78);
+  const w = Math.max(10, 2 * col.r + 8);
+  ctx.fillStyle = fill;
+  for (const shift of [2, 0]) {
+    ctx.fillRect(col.x - w / 2 + shift, y - h / 2 - shift, w, h);
+    ctx.strokeRect(col.x - w / 2 + shift, y - h / 2 - shift, w, h);
+  }
+}
+
+/** A bracket left of each expanded group, so its units read as one group. */
+function paintBrackets(ctx: Ctx2D, col: ColumnLayout): void {
+  const x = col.x - Math.max(col.r, 4) - 5;
+  for (const group of col.groups) {
+    if (!group.expanded) continue;
+    ctx.setLineDash([]);
+    const top = unitY(col, group.start) - col.dy * 0.4;
+    const bottom = unitY(col, group.end - 1) + col.dy * 0.4;
+    ctx.strokeStyle = "#57606a";
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(x + 3, top);
+    ctx.lineTo(x, top);
+    ctx.lineTo(x, bottom);
+    ctx.lineTo(x + 3, bottom);
+    ctx.stroke();
+  }
 }
 
 /** A ring around one neuron (hover or selection). */

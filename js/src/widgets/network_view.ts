@@ -5,6 +5,7 @@
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { formatNumber, strings, type Strings } from "../i18n";
+import { EdgeLayer, type BackendChoice } from "../render/edge_layer";
 import {
   type Ctx2D,
   paintBlocks,
@@ -26,8 +27,11 @@ import {
   middleY,
   neuronAt,
   preferredHeight,
+  slotCounts,
   unitY,
+  type Grouping,
   type Layout,
+  type UnitGroup,
   type UnitRef,
 } from "../scene/layout";
 import { NetworkData, type GradsTrait, type ParamsTrait, type Topology, type ValuesTrait } from "../scene/network";
@@ -67,6 +71,8 @@ interface Traits {
   color_range: "global" | "layer";
   error: string;
   lang: string;
+  renderer: BackendChoice;
+  group_threshold: number;
 }
 
 /** What tests and the benchmark read from the page (`root.dlwidgetsView`). */
@@ -81,6 +87,7 @@ export interface ViewHandle {
 const TRAITS = [
   "topology", "params", "values", "grads", "selected", "step", "sample", "playing",
   "interval", "animate", "lr", "editable", "input_editor", "edge_limit", "progress", "color_range", "error", "lang",
+  "renderer", "group_threshold",
 ] as const; // prettier-ignore
 const EDGE_LIMITS: readonly [string, number][] = [["1k", 1000], ["4k", 4000], ["20k", 20000], ["all", 0]];
 const DEFAULT_WIDTH = 760;
@@ -90,7 +97,11 @@ class NetworkViewController {
   private readonly root: HTMLDivElement;
   private readonly stage: HTMLDivElement;
   private readonly canvas: HTMLCanvasElement;
-  private readonly edgeLayer: HTMLCanvasElement;
+  private readonly edgeLayer = new EdgeLayer();
+  /** Per column, the groups the user opened; a new structure closes them all. */
+  private expanded = new Map<number, Set<number>>();
+  private readonly collapseButton = document.createElement("button");
+  private groupThreshold = -1;
   private readonly labels: HTMLDivElement;
   private readonly picker: HTMLLabelElement;
   private readonly pickerInput: HTMLInputElement;
@@ -182,7 +193,6 @@ class NetworkViewController {
     this.stage.className = "dlw-stage";
     this.canvas = document.createElement("canvas");
     this.canvas.className = "dlw-canvas";
-    this.edgeLayer = document.createElement("canvas");
     this.labels = document.createElement("div");
     this.labels.className = "dlw-labels";
     this.stage.append(this.canvas, this.labels);
@@ -219,7 +229,11 @@ class NetworkViewController {
       button.addEventListener("click", () => void this.download(format));
       saveBox.appendChild(button);
     }
-    options.append(rangeBox, this.edgeLimitBox, saveBox);
+    this.collapseButton.type = "button";
+    this.collapseButton.dataset.action = "collapse-groups";
+    this.collapseButton.hidden = true;
+    this.collapseButton.addEventListener("click", () => this.setExpanded(new Map()));
+    options.append(rangeBox, this.edgeLimitBox, this.collapseButton, saveBox);
     this.root.appendChild(options);
     this.model.on("msg:custom", this.onMessage);
     el.appendChild(this.root);
@@ -336,6 +350,7 @@ class NetworkViewController {
       this.data = new NetworkData(topology, params, values, backward);
       if (topology !== this.seen.topology) {
         this.layout = null;
+        this.expanded = new Map();
         this.viewport = this.painted = IDENTITY; // a new structure: start unzoomed
       }
       this.edgeKey = "";
@@ -343,10 +358,16 @@ class NetworkViewController {
       this.seen = { topology, params, values, grads };
     }
     const data = this.data!;
+    const threshold = Math.max(0, this.model.get("group_threshold") ?? 0);
+    if (threshold !== this.groupThreshold) {
+      this.groupThreshold = threshold;
+      this.layout = null;
+    }
     if (this.layout === null) {
       const units = data.columns.map((c) => c.units);
+      const grouping: Grouping = { threshold, expanded: (c) => this.expanded.get(c) ?? new Set() };
       this.layoutWidth = Math.round(this.stage.clientWidth) || DEFAULT_WIDTH;
-      this.layout = layoutNetwork(units, this.layoutWidth, preferredHeight(units));
+      this.layout = layoutNetwork(units, this.layoutWidth, preferredHeight(slotCounts(units, grouping)), grouping);
       this.resizeCanvases(this.layout);
       this.edgeKey = "";
     }
@@ -437,10 +458,9 @@ class NetworkViewController {
 
   private resizeCanvases(layout: Layout): void {
     const dpr = window.devicePixelRatio || 1;
-    for (const canvas of [this.canvas, this.edgeLayer]) {
-      canvas.width = Math.round(layout.width * dpr);
-      canvas.height = Math.round(layout.height * dpr);
-    }
+    this.canvas.width = Math.round(layout.width * dpr);
+    this.canvas.height = Math.round(layout.height * dpr);
+    this.edgeLayer.resize(this.canvas.width, this.canvas.height);
     this.canvas.style.width = `${layout.width}px`;
     this.canvas.style.height = `${layout.height}px`;
   }
@@ -508,6 +528,8 @@ class NetworkViewController {
       this.styleCache = { key: styleKey, data, style: phaseStyle(data, step, sample, lr, perLayer) };
     }
     const style = this.styleCache.style;
+    if (this.edgeLayer.choose(this.model.get("renderer") ?? "auto")) this.edgeKey = "";
+    this.root.dataset.backend = this.edgeLayer.backend;
     if (edgeKey !== this.edgeKey) {
       this.selections = data.columns.map((_, c) => {
         const matrix = style.edges.matrix(c);
@@ -516,15 +538,8 @@ class NetworkViewController {
         return strongestEdges(matrix, step.phase === "forward" ? data.row(c - 1, sample) : null, limit);
       });
       const edges = { ...style.edges, selection: this.shownEdges };
-      const edgeCtx = this.edgeLayer.getContext("2d");
-      if (edgeCtx !== null) {
-        const p = this.painted;
-        edgeCtx.setTransform(1, 0, 0, 1, 0, 0);
-        edgeCtx.clearRect(0, 0, this.edgeLayer.width, this.edgeLayer.height);
-        edgeCtx.setTransform(dpr * p.scale, 0, 0, dpr * p.scale, dpr * p.x, dpr * p.y);
-        paintLinks(edgeCtx, layout, data, step.phase === "forward" ? step.column : data.columns.length);
-        paintEdges(edgeCtx, layout, data, step.column, edges);
-      }
+      const linkStep = step.phase === "forward" ? step.column : data.columns.length;
+      this.edgeLayer.paint(layout, data, step.column, linkStep, edges, this.painted, dpr);
       this.showEdgeCounts(limit);
       this.edgeKey = edgeKey;
     }
@@ -536,7 +551,7 @@ class NetworkViewController {
       const v = this.viewport;
       const ratio = v.scale / this.painted.scale;
       ctx.setTransform(ratio, 0, 0, ratio, dpr * (v.x - this.painted.x * ratio), dpr * (v.y - this.painted.y * ratio));
-      ctx.drawImage(this.edgeLayer, 0, 0);
+      this.edgeLayer.compose(ctx);
       ctx.setTransform(dpr * v.scale, 0, 0, dpr * v.scale, dpr * v.x, dpr * v.y);
       paintCurrentColumn(ctx, layout, step.column);
       paintBlocks(ctx, layout, data, step.phase === "forward" ? step.column : data.columns.length);
@@ -797,7 +812,9 @@ class NetworkViewController {
     const ref = tx < 0 ? null : neuronAt(this.layout, x, y);
     const changed = ref?.column !== this.hover?.column || ref?.unit !== this.hover?.unit;
     this.hover = ref;
-    if (ref !== null) {
+    if (ref?.group !== undefined) {
+      this.showGroupTooltip(ref.column, ref.group, tx, ty);
+    } else if (ref !== null) {
       this.showTooltip(ref, tx, ty);
     } else if (tx >= 0) {
       const block = blockAt(this.layout, x, y);
@@ -834,6 +851,40 @@ class NetworkViewController {
     this.tooltip.show(`${column.name} · ${t.neuron} ${ref.unit}`, rows, x, y);
   }
 
+  private showGroupTooltip(c: number, group: UnitGroup, x: number, y: number): void {
+    const data = this.data!;
+    const t = this.t;
+    const column = data.columns[c]!;
+    const sample = this.model.get("sample");
+    let sum = 0;
+    let largest = -Infinity;
+    for (let u = group.start; u < group.end; u++) {
+      const a = data.activation(c, u, sample);
+      sum += a;
+      largest = Math.max(largest, a);
+    }
+    const rows: Row[] = [
+      { key: "mean", label: t.groupMean, value: formatNumber(sum / (group.end - group.start)) },
+      { key: "max", label: t.groupMax, value: formatNumber(largest) },
+      { key: "expand", label: t.groupExpand, value: "" },
+    ];
+    const name = column.kind === "Input" ? t.input : column.name;
+    this.tooltip.show(`${name} · ${t.units} ${group.start}–${group.end - 1}`, rows, x, y);
+  }
+
+  /** Open or close groups: the layout changes, the view stays where it is. */
+  private setExpanded(expanded: Map<number, Set<number>>): void {
+    this.expanded = expanded;
+    const open = Array.from(expanded.values()).reduce((n, set) => n + set.size, 0);
+    this.root.dataset.expandedGroups = String(open);
+    this.collapseButton.hidden = open === 0;
+    this.collapseButton.textContent = this.t.collapseGroups;
+    this.layout = null;
+    this.hover = null;
+    this.tooltip.hide();
+    this.queueSync();
+  }
+
   private showEdgeTooltip(edge: EdgeRef, x: number, y: number): void {
     const data = this.data!;
     const t = this.t;
@@ -867,6 +918,12 @@ class NetworkViewController {
     const [lx, ly] = toLayout(this.viewport, viewX, viewY);
     const [x, y] = [viewX, viewY]; // editors open where the user clicked
     const ref = neuronAt(this.layout, lx, ly);
+    if (ref?.group !== undefined) {
+      const expanded = new Map(this.expanded);
+      expanded.set(ref.column, new Set([...(expanded.get(ref.column) ?? []), ref.group.index]));
+      this.setExpanded(expanded);
+      return;
+    }
     const editable = this.model.get("editable");
     if (ref === null && editable) {
       const edge = edgeAt(this.layout, data, lx, ly, 3 / this.viewport.scale, this.shownEdges);

@@ -82,7 +82,8 @@ class NetworkView(anywidget.AnyWidget):
     error = traitlets.Unicode("").tag(sync=True)
     lang = traitlets.Unicode("en").tag(sync=True)
     renderer = traitlets.Enum(["auto", "webgl", "canvas"], "auto").tag(sync=True)
-    group_threshold = traitlets.Int(200).tag(sync=True)  # wider layers are drawn as groups; 0: never
+    # Layers wider than this are drawn as groups that open on click; 0: never.
+    group_threshold = traitlets.Int(200).tag(sync=True)
 
     def __init__(
         self,
@@ -380,7 +381,9 @@ class NetworkView(anywidget.AnyWidget):
     def _valid_group_threshold(self, proposal: dict[str, Any]) -> int:
         threshold = int(proposal["value"])
         if threshold < 0:
-            raise traitlets.TraitError(f"group_threshold must be 0 (never group) or more, got {threshold}")
+            raise traitlets.TraitError(
+                f"group_threshold must be 0 (never group) or more, got {threshold}"
+            )
         return threshold
 
     @traitlets.validate("step")

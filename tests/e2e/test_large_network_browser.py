@@ -1,4 +1,4 @@
-"""A 784-256-128-10 network (234,752 edges) in Chromium: both backends, hover, groups, arithmetic."""
+"""784-256-128-10 (234,752 edges) in Chromium: both backends, hover, groups, arithmetic."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ INK = """(el, [x0, y0, x1, y1]) => {
   const w = Math.round((x1 - x0) * scale), h = Math.round((y1 - y0) * scale);
   const data = canvas.getContext('2d').getImageData(left, top, w, h).data;
   let ink = 0;
-  for (let k = 0; k < data.length; k += 4) if (data[k + 3] > 0 && Math.min(data[k], data[k + 1], data[k + 2]) < 235) ink++;
+  for (let k = 0; k < data.length; k += 4) {
+    if (data[k + 3] > 0 && Math.min(data[k], data[k + 1], data[k + 2]) < 235) ink++;
+  }
   return ink / (w * h);
 }"""
 CENTRE = "(el, [l, i]) => el.dlwidgetsView.neuronCenter(l, i)"
@@ -58,7 +60,9 @@ def _hover(page, root, point: dict[str, float]):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("backend", ["canvas", "webgl"])
-def test_every_edge_renders_through_each_backend(browser, tmp_path: Path, artifacts: Path, backend: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_edge_renders_through_each_backend(  # type: ignore[no-untyped-def]
+    browser, tmp_path: Path, artifacts: Path, backend: str
+) -> None:
     context, page, root, errors, model, _x = _open_view(
         browser, tmp_path, backend, renderer=backend, edge_limit=0, group_threshold=0
     )
@@ -96,7 +100,9 @@ def test_every_edge_renders_through_each_backend(browser, tmp_path: Path, artifa
     assert errors == []
 
 
-def test_hover_groups_and_arithmetic_on_a_large_network(browser, tmp_path: Path, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hover_groups_and_arithmetic_on_a_large_network(  # type: ignore[no-untyped-def]
+    browser, tmp_path: Path, artifacts: Path
+) -> None:
     context, page, root, errors, model, x = _open_view(browser, tmp_path, "groups")
     try:
         with torch.no_grad():

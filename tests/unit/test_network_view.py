@@ -136,7 +136,8 @@ def test_level_of_detail_options(mlp: nn.Sequential) -> None:
     with pytest.raises(Exception, match="group_threshold must be 0"):
         view.group_threshold = -1
     assert (view.renderer, view.group_threshold) == ("webgl", 0)
-    assert dw.NetworkView(mlp, torch.randn(1, 4), renderer="canvas", group_threshold=8).group_threshold == 8
+    other = dw.NetworkView(mlp, torch.randn(1, 4), renderer="canvas", group_threshold=8)
+    assert (other.renderer, other.group_threshold) == ("canvas", 8)
 
 
 def test_bad_update_raises_names_the_layer_and_shows_the_error(mlp: nn.Sequential) -> None:

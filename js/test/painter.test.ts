@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { css, diverging, NEGATIVE, POSITIVE } from "../src/render/colors";
-import { paintBlocks, paintEdges, paintLinks, paintNeurons, paintRing, WIDTH_LEVELS } from "../src/render/network_painter";
+import {
+  paintBlocks,
+  paintEdges,
+  paintLinks,
+  paintNeurons,
+  paintRing,
+  paintVeil,
+  WIDTH_LEVELS,
+} from "../src/render/network_painter";
 import { NetworkData } from "../src/scene/network";
 import { layoutNetwork, unitY, type ColumnLayout } from "../src/scene/layout";
 import { alphaOf, FakeCtx, type Call } from "./fake_ctx";
@@ -244,5 +252,22 @@ describe("paintNeurons with groups", () => {
     expect(cards[0]!.fillStyle).toBe(css(diverging(sum / (g.end - g.start))));
     // the opened group is bracketed
     expect(ctx.ops("lineTo").length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("paintVeil", () => {
+  it("veils the space between the columns after `step`, nothing before", () => {
+    const ctx = new FakeCtx();
+    paintVeil(ctx, layout, 1);
+    const rects = ctx.ops("fillRect");
+    expect(rects).toHaveLength(2); // into columns 2 and 3
+    const [a, b, c] = [layout.columns[1]!, layout.columns[2]!, layout.columns[3]!];
+    expect(rects[0]!.args).toEqual([a.x + a.half, 0, b.x - b.half - (a.x + a.half), layout.height]);
+    expect(rects[1]!.args[0]).toBe(b.x + b.half);
+    expect(rects[1]!.args[0]! + rects[1]!.args[2]!).toBeCloseTo(c.x - c.half, 9);
+    expect(rects[0]!.fillStyle).toMatch(/^rgba\(255,255,255,0\.8/);
+    const none = new FakeCtx();
+    paintVeil(none, layout, 3);
+    expect(none.ops("fillRect")).toHaveLength(0);
   });
 });

@@ -332,6 +332,20 @@ function fit(text: string, chars: number): string {
   return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`;
 }
 
+/**
+ * Fade what lies beyond `step` by veiling it in white: the edges and links
+ * into later columns look as if drawn with FADED_ALPHA, without repainting them.
+ */
+export function paintVeil(ctx: Ctx2D, layout: Layout, step: number): void {
+  ctx.fillStyle = `rgba(255,255,255,${1 - FADED_ALPHA})`;
+  for (let c = Math.max(1, step + 1); c < layout.columns.length; c++) {
+    const a = layout.columns[c - 1]!;
+    const b = layout.columns[c]!;
+    const left = a.x + a.half;
+    ctx.fillRect(left, 0, b.x - b.half - left, layout.height);
+  }
+}
+
 /** A soft band behind the column the stepper is at. */
 export function paintCurrentColumn(ctx: Ctx2D, layout: Layout, column: number): void {
   const col = layout.columns[column];

@@ -3,6 +3,7 @@
 
 import { unitY, type Layout } from "../scene/layout";
 import type { NetworkData } from "../scene/network";
+import { magnitudes, topK } from "../scene/top_k";
 import { css, NEGATIVE, POSITIVE } from "./colors";
 import type { Ctx2D } from "./network_painter";
 
@@ -25,24 +26,22 @@ export function strongestSignals(data: NetworkData, layout: Layout, column: numb
   const to = layout.columns[column];
   if (w === null || previous === null || from === undefined || to === undefined) return [];
   const fanIn = w.shape[1]!;
-  const all: { j: number; i: number; v: number }[] = [];
-  for (let j = 0; j < to.units; j++) {
-    for (let i = 0; i < fanIn; i++) {
-      const v = w.data[j * fanIn + i]! * previous[i]!;
-      if (v !== 0 && Number.isFinite(v)) all.push({ j, i, v });
-    }
-  }
-  all.sort((a, b) => Math.abs(b.v) - Math.abs(a.v));
-  const shown = all.slice(0, MAX_SIGNALS);
-  const top = Math.abs(shown[0]?.v ?? 1);
-  return shown.map(({ j, i, v }) => ({
-    x1: from.x + from.r,
-    y1: unitY(from, i),
-    x2: to.x - to.r,
-    y2: unitY(to, j),
-    strength: Math.abs(v) / top,
-    positive: v >= 0,
-  }));
+  const values = new Float64Array(to.units * fanIn);
+  for (let k = 0; k < values.length; k++) values[k] = w.data[k]! * previous[k % fanIn]!;
+  const scores = magnitudes(values);
+  const shown = Array.from(topK(scores, MAX_SIGNALS)).filter((k) => scores[k]! > 0);
+  const top = scores[shown[0] ?? 0] || 1;
+  return shown.map((k) => {
+    const j = Math.floor(k / fanIn);
+    return {
+      x1: from.x + from.r,
+      y1: unitY(from, k - j * fanIn),
+      x2: to.x - to.r,
+      y2: unitY(to, j),
+      strength: scores[k]! / top,
+      positive: values[k]! >= 0,
+    };
+  });
 }
 
 /** Each signal as a dot `progress` (0..1) of the way along its edge. */

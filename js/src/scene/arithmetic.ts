@@ -7,6 +7,7 @@ import { formatNumber, type Strings } from "../i18n";
 import type { Row } from "../ui/rows";
 import type { NetworkData } from "./network";
 import type { Step } from "./steps";
+import { magnitudes, topK } from "./top_k";
 
 export const SHOWN_TERMS = 6;
 
@@ -21,9 +22,7 @@ function row(key: string, label: string, numeric: number, text?: string): Row {
 
 /** Indices of the k largest |values|, largest first. */
 function strongest(values: ArrayLike<number>, k: number): number[] {
-  return Array.from({ length: values.length }, (_, i) => i)
-    .sort((a, b) => Math.abs(values[b]!) - Math.abs(values[a]!))
-    .slice(0, k);
+  return Array.from(topK(magnitudes(values), k));
 }
 
 /** The neuron the panel explains when none is selected: the strongest of the column. */

@@ -3,6 +3,7 @@
 // value). The rest are counted, never silently dropped.
 
 import type { Float32Tensor } from "../wire";
+import { topK } from "./top_k";
 
 export interface EdgeSelection {
   /** Flat indices (to·fanIn + from) of the edges to draw, or null for all of them. */
@@ -26,12 +27,6 @@ export function strongestEdges(
     const s = Math.abs(weight.data[k]! * a);
     scores[k] = Number.isFinite(s) ? s : 0;
   }
-  // The limit-th largest score, then every index at or above it (ties cut at the limit).
-  const threshold = Float32Array.from(scores).sort()[total - limit]!;
-  const indices = new Uint32Array(limit);
-  let n = 0;
-  for (let k = 0; k < total && n < limit; k++) if (scores[k]! > threshold) indices[n++] = k;
-  for (let k = 0; k < total && n < limit; k++) if (scores[k]! === threshold) indices[n++] = k;
-  indices.subarray(0, n).sort();
-  return { indices: indices.subarray(0, n), shown: n, total };
+  const indices = topK(scores, limit).sort(); // drawn in index order
+  return { indices, shown: indices.length, total };
 }

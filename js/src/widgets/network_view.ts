@@ -14,6 +14,7 @@ import {
   paintLinks,
   paintNeurons,
   paintRing,
+  paintVeil,
 } from "../render/network_painter";
 import { phaseStyle, type PhaseStyle } from "../render/phase_style";
 import { paintSignals, strongestSignals, type Signal } from "../render/signals";
@@ -521,7 +522,11 @@ class NetworkViewController {
     const perLayer = this.model.get("color_range") === "layer";
     const limit = this.model.get("edge_limit") ?? 4000;
     const key = `${step.phase}:${step.column}:${sample}:${lr}:${limit}`;
-    const edgeKey = `${key}:${this.painted.scale}:${this.painted.x}:${this.painted.y}`;
+    // Forward steps only fade columns, which a veil does at compose time: the
+    // cached edges stay as they are from the first step to the last.
+    const forward = step.phase === "forward";
+    const edgeStep = forward ? "forward" : `${step.phase}:${step.column}`;
+    const edgeKey = `${edgeStep}:${sample}:${lr}:${limit}:${this.painted.scale}:${this.painted.x}:${this.painted.y}`;
     // The style (the update preview allocates weight matrices) only when what it shows changes.
     const styleKey = `${key}:${perLayer}`;
     if (this.styleCache === null || this.styleCache.key !== styleKey || this.styleCache.data !== data) {
@@ -537,9 +542,8 @@ class NetworkViewController {
         // Forward: the strongest signals |w·a| of this sample; else the largest values.
         return strongestEdges(matrix, step.phase === "forward" ? data.row(c - 1, sample) : null, limit);
       });
-      const edges = { ...style.edges, selection: this.shownEdges };
-      const linkStep = step.phase === "forward" ? step.column : data.columns.length;
-      this.edgeLayer.paint(layout, data, step.column, linkStep, edges, this.painted, dpr);
+      const edges = { ...style.edges, selection: this.shownEdges, ...(forward ? { faded: () => false } : {}) };
+      this.edgeLayer.paint(layout, data, step.column, data.columns.length, edges, this.painted, dpr);
       this.showEdgeCounts(limit);
       this.edgeKey = edgeKey;
     }
@@ -553,6 +557,7 @@ class NetworkViewController {
       ctx.setTransform(ratio, 0, 0, ratio, dpr * (v.x - this.painted.x * ratio), dpr * (v.y - this.painted.y * ratio));
       this.edgeLayer.compose(ctx);
       ctx.setTransform(dpr * v.scale, 0, 0, dpr * v.scale, dpr * v.x, dpr * v.y);
+      if (forward) paintVeil(ctx, layout, step.column);
       paintCurrentColumn(ctx, layout, step.column);
       paintBlocks(ctx, layout, data, step.phase === "forward" ? step.column : data.columns.length);
       paintNeurons(ctx, layout, data, sample, step.column, this.animatedNeurons(style));

@@ -38,7 +38,7 @@ from dlwidgets.wire import encode
 
 TOP_K = 16
 MAX_SIZE = 32
-MAX_BARS = 10  # an output with more classes shows its most probable ones
+INPUT_SCALE = 2  # the input image may be this many times larger than the maps
 ELEMENTWISE = (ACTIVATIONS | BLOCK_ONLY | PASS_THROUGH) - {"Flatten"}
 # Layers that change the map size in a way with no pixel-to-pixel geometry.
 NON_SPATIAL = frozenset(
@@ -94,8 +94,9 @@ class MapReducer:
         self.shapes[name] = (int(one.shape[0]), int(one.shape[1]), int(one.shape[2]))
         return self.pack(one)
 
-    def pack(self, maps: torch.Tensor) -> torch.Tensor:
+    def pack(self, maps: torch.Tensor, max_size: int | None = None) -> torch.Tensor:
         """``[C, H, W]`` → the flat reduced tensor (on the same device)."""
+        limit = self.max_size if max_size is None else max_size
         maps = maps.float()
         channels, height, width = maps.shape
         if channels > self.top_k:
@@ -107,18 +108,19 @@ class MapReducer:
         else:
             kept = torch.arange(channels, device=maps.device)
             shown = maps
-        size = (min(height, self.max_size), min(width, self.max_size))
+        size = (min(height, limit), min(width, limit))
         if size != (height, width):
             shown = F.adaptive_avg_pool2d(shown.unsqueeze(0), size).squeeze(0)
         return torch.cat([kept.float(), shown.reshape(-1)])
 
     def unpack(
-        self, flat: torch.Tensor, shape: tuple[int, int, int]
+        self, flat: torch.Tensor, shape: tuple[int, int, int], max_size: int | None = None
     ) -> tuple[Reduction, np.ndarray, np.ndarray | None]:
         """The reduction, the kept maps ``[k, h, w]`` and the grouped mean map (or None)."""
         channels, height, width = shape
         k = min(channels, self.top_k)
-        size = (min(height, self.max_size), min(width, self.max_size))
+        limit = self.max_size if max_size is None else max_size
+        size = (min(height, limit), min(width, limit))
         values = flat.numpy()
         kept = tuple(int(c) for c in values[:k])
         maps = values[k:].reshape(-1, *size)
@@ -228,8 +230,11 @@ def _input_column(name: str, x: torch.Tensor, reducer: MapReducer) -> MapColumn:
     if x.dim() != 3:
         return MapColumn(name, "Input", "block", tuple(x.shape), [])
     column = MapColumn(name, "Input", "maps", tuple(x.shape), [])
+    # The picture being read: drawn sharper than the maps after it.
+    limit = INPUT_SCALE * reducer.max_size
+    shape = (int(x.shape[0]), int(x.shape[1]), int(x.shape[2]))
     column.reduction, column.maps, column.rest = reducer.unpack(
-        reducer.pack(x), (int(x.shape[0]), int(x.shape[1]), int(x.shape[2]))
+        reducer.pack(x, limit), shape, limit
     )
     return column
 

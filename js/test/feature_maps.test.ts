@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { hitTest, layoutFeatureMaps, rectOnTile, toFull, toShown, TOP } from "../src/render/feature_maps_layout";
+import { fitFeatureMaps, hitTest, layoutFeatureMaps, rectOnTile, toFull, toShown, TOP } from "../src/render/feature_maps_layout";
 import { decodeColumn, decodeMaps, decodeScene, mapValue, shownClasses, type ColumnSpec, type Structure } from "../src/scene/feature_maps";
 import { coalesced } from "../src/ui/coalesce";
 import type { WireArray } from "../src/wire";
@@ -76,6 +76,15 @@ describe("layout", () => {
     }
     expect(layout.columns[2]!.classes).toHaveLength(10);
     expect(layout.width).toBeGreaterThan(layout.columns[2]!.x);
+  });
+
+  it("shrinks to fit a narrow output area, down to half size", () => {
+    const wide = fitFeatureMaps(columns, 5000);
+    expect(wide.width).toBe(layout.width);
+    const narrow = fitFeatureMaps(columns, 380);
+    expect(narrow.width).toBeLessThanOrEqual(380);
+    expect(narrow.columns[1]!.boxes[0]!.w).toBeLessThan(layout.columns[1]!.boxes[0]!.w);
+    expect(fitFeatureMaps(columns, 10).width).toBeGreaterThan(10);
   });
 
   it("hit-tests a map pixel and maps shown pixels to full ones and back", () => {

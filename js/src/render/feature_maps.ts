@@ -5,7 +5,7 @@
 import type { MapColumn } from "../scene/feature_maps";
 import { mapValue } from "../scene/feature_maps";
 import { diverging, css } from "./colors";
-import { BAR_WIDTH, rectOnTile, toShown, type Box, type FeatureLayout } from "./feature_maps_layout";
+import { rectOnTile, toShown, type Box, type FeatureLayout } from "./feature_maps_layout";
 
 export interface Rect {
   y0: number;
@@ -60,6 +60,16 @@ export function paintColumns(
         ctx.strokeStyle = TILE_BORDER;
         ctx.lineWidth = 1;
         ctx.strokeRect(box.x - 0.5, box.y - 0.5, box.w + 1, box.h + 1);
+        if (column.channels[m] === -1) {
+          // The grouped mean map: say how many channels it stands for.
+          ctx.font = "600 11px system-ui, sans-serif";
+          ctx.textAlign = "center";
+          ctx.textBaseline = "middle";
+          ctx.fillStyle = "rgba(255,255,255,0.8)";
+          ctx.fillRect(box.x + box.w / 2 - 16, box.y + box.h / 2 - 8, 32, 16);
+          ctx.fillStyle = "#1f2328";
+          ctx.fillText(`+${column.grouped}`, box.x + box.w / 2, box.y + box.h / 2);
+        }
       });
     } else if (role === "vector" && column.values !== null) {
       column.values.forEach((v, i) => {
@@ -94,16 +104,16 @@ function paintBars(ctx: CanvasRenderingContext2D, boxes: Box[], classes: number[
     const p = probs[k]!;
     const mid = box.y + box.h / 2;
     ctx.fillStyle = "#eef1f4";
-    ctx.fillRect(box.x, box.y, BAR_WIDTH, box.h);
+    ctx.fillRect(box.x, box.y, box.w, box.h);
     ctx.fillStyle = k === best ? "#2166ac" : "#92c5de";
-    ctx.fillRect(box.x, box.y, Math.max(1, p * BAR_WIDTH), box.h);
+    ctx.fillRect(box.x, box.y, Math.max(1, p * box.w), box.h);
     ctx.fillStyle = "#1f2328";
     ctx.font = `${k === best ? "600 " : ""}12px system-ui, sans-serif`;
     ctx.textAlign = "right";
     ctx.fillText(labels[k] ?? String(k), box.x - 6, mid);
     ctx.textAlign = "left";
     ctx.font = "11px system-ui, sans-serif";
-    ctx.fillText(`${(p * 100).toFixed(1)}%`, box.x + BAR_WIDTH + 4, mid);
+    ctx.fillText(`${(p * 100).toFixed(1)}%`, box.x + box.w + 4, mid);
   });
 }
 

@@ -6,13 +6,16 @@ import { shownClasses } from "../scene/feature_maps";
 
 export const TOP = 56; // room for the column labels
 export const GAP = 6;
-export const COLUMN_GAP = 34;
+const COLUMN_GAP = 34;
 const MAX_TILE = 64;
 const MAX_INPUT_TILE = 120;
 const MAX_COLUMN_WIDTH = 124;
 const CELL = 12;
-export const BAR_WIDTH = 96;
-export const BAR_LABEL = 28;
+const BAR_WIDTH = 96;
+const BAR_LABEL = 28;
+const HEIGHT = 520;
+const MIN_HEIGHT = 320;
+const SCALES = [1, 0.9, 0.8, 0.7, 0.6, 0.5];
 const MAX_BARS = 10;
 
 export interface Box {
@@ -37,12 +40,12 @@ export interface FeatureLayout {
   columns: ColumnBox[];
 }
 
-function grid(n: number, aspect: number, height: number, maxTile: number): { cols: number; tile: number } {
+function grid(n: number, aspect: number, height: number, maxTile: number, maxWidth: number): { cols: number; tile: number } {
   let best = { cols: 1, tile: 0 };
   for (let cols = 1; cols <= 4; cols++) {
     const rows = Math.ceil(n / cols);
     const byHeight = (height - (rows - 1) * GAP) / rows / aspect;
-    const byWidth = (MAX_COLUMN_WIDTH - (cols - 1) * GAP) / cols;
+    const byWidth = (maxWidth - (cols - 1) * GAP) / cols;
     const tile = Math.floor(Math.min(byHeight, byWidth, maxTile));
     if (tile > best.tile + 2) best = { cols, tile };
   }
@@ -62,8 +65,21 @@ function stack(x: number, height: number, sizes: { w: number; h: number }[], col
   }));
 }
 
-export function layoutFeatureMaps(columns: MapColumn[], height: number): FeatureLayout {
+/** The largest layout (scale 1 down to 0.5) whose width fits `width`; the smallest if none does. */
+export function fitFeatureMaps(columns: MapColumn[], width: number): FeatureLayout {
+  let layout: FeatureLayout | null = null;
+  for (const scale of SCALES) {
+    layout = layoutFeatureMaps(columns, Math.max(MIN_HEIGHT, Math.round(HEIGHT * scale)), scale);
+    if (layout.width <= width) break;
+  }
+  return layout!;
+}
+
+/** Columns left to right; `scale` shrinks tiles, bars and gaps (not the labels' room). */
+export function layoutFeatureMaps(columns: MapColumn[], height: number, scale = 1): FeatureLayout {
   const area = height - TOP - 8;
+  const gap = Math.round(COLUMN_GAP * scale);
+  const barWidth = Math.round(BAR_WIDTH * scale);
   let x = 12;
   const boxes = columns.map((column): ColumnBox => {
     const role = column.spec.role;
@@ -71,8 +87,8 @@ export function layoutFeatureMaps(columns: MapColumn[], height: number): Feature
     if (role === "maps" && column.channels.length > 0) {
       const [h, w] = column.size;
       const aspect = h / Math.max(1, w);
-      const max = column.spec.kind === "Input" ? MAX_INPUT_TILE : MAX_TILE;
-      const { cols, tile } = grid(column.channels.length, aspect, area, max);
+      const max = (column.spec.kind === "Input" ? MAX_INPUT_TILE : MAX_TILE) * scale;
+      const { cols, tile } = grid(column.channels.length, aspect, area, max, MAX_COLUMN_WIDTH * scale);
       const size = { w: tile, h: Math.round(tile * aspect) };
       const tiles = stack(x, height, column.channels.map(() => size), cols);
       const used = Math.min(cols, column.channels.length);
@@ -80,8 +96,8 @@ export function layoutFeatureMaps(columns: MapColumn[], height: number): Feature
     } else if (role === "output" && column.probs !== null) {
       const classes = shownClasses(column.probs, MAX_BARS);
       const row = Math.min(22, Math.floor(area / Math.max(1, classes.length)));
-      const bars = stack(x + BAR_LABEL, height, classes.map(() => ({ w: BAR_WIDTH, h: row - 4 })), 1);
-      result = { x, width: BAR_LABEL + BAR_WIDTH + 48, boxes: bars, classes };
+      const bars = stack(x + BAR_LABEL, height, classes.map(() => ({ w: barWidth, h: row - 4 })), 1);
+      result = { x, width: BAR_LABEL + barWidth + 44, boxes: bars, classes };
     } else if (role === "vector" && column.values !== null) {
       const n = column.values.length;
       const cell = Math.max(3, Math.min(CELL, Math.floor(area / n)));
@@ -99,10 +115,10 @@ export function layoutFeatureMaps(columns: MapColumn[], height: number): Feature
     } else {
       result = { x, width: 60, boxes: [{ x, y: TOP + area / 2 - 20, w: 60, h: 40 }], classes: [] };
     }
-    x += Math.max(result.width, 56) + COLUMN_GAP;
+    x += Math.max(result.width, 56) + gap;
     return result;
   });
-  return { width: x - COLUMN_GAP + 12, height, columns: boxes };
+  return { width: x - gap + 12, height, columns: boxes };
 }
 
 export interface Hit {

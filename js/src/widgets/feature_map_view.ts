@@ -7,7 +7,7 @@ import type { AnyModel, RenderProps } from "@anywidget/types";
 import { formatNumber } from "../i18n";
 import { divergingGradient } from "../render/colors";
 import { paintColumns, paintSelection } from "../render/feature_maps";
-import { hitTest, layoutFeatureMaps, toFull, toShown, type FeatureLayout, type Hit } from "../render/feature_maps_layout";
+import { fitFeatureMaps, hitTest, toFull, toShown, type FeatureLayout, type Hit } from "../render/feature_maps_layout";
 import { decodeScene, mapValue, type MapColumn, type Structure, type ValuesTrait } from "../scene/feature_maps";
 import { Banner } from "../ui/banner";
 import { coalesced } from "../ui/coalesce";
@@ -43,7 +43,7 @@ export interface FeatureMapHandle {
 }
 
 const TRAITS = ["structure", "values", "selected", "detail", "color_range", "error", "lang"] as const;
-const HEIGHT = 520;
+const DEFAULT_WIDTH = 760;
 
 class FeatureMapController {
   private readonly root: HTMLDivElement;
@@ -59,6 +59,8 @@ class FeatureMapController {
   private readonly range: HTMLSelectElement;
   private columns: MapColumn[] = [];
   private layout: FeatureLayout | null = null;
+  private layoutWidth = 0; // the stage width the layout was made for
+  private readonly resize: ResizeObserver;
   private seen: { structure?: Structure; values?: ValuesTrait } = {};
   private hover: Hit | null = null;
   private readonly onChange = coalesced(() => this.sync());
@@ -96,6 +98,10 @@ class FeatureMapController {
     this.canvas.addEventListener("mouseleave", () => this.onHover(-1, -1));
     this.canvas.addEventListener("click", (e) => this.onClick(e.offsetX, e.offsetY));
     for (const name of TRAITS) this.model.on(`change:${name}`, this.onChange);
+    this.resize = new ResizeObserver(() => {
+      if (Math.round(this.stage.clientWidth) !== this.layoutWidth) this.onChange();
+    });
+    this.resize.observe(this.stage);
 
     const handle: FeatureMapHandle = {
       pixelCenter: (layer, channel, y, x) => this.pixelCenter(layer, channel, y, x),
@@ -109,6 +115,7 @@ class FeatureMapController {
 
   dispose(): void {
     for (const name of TRAITS) this.model.off(`change:${name}`, this.onChange);
+    this.resize.disconnect();
     this.root.remove();
   }
 
@@ -135,9 +142,11 @@ class FeatureMapController {
     if (structure?.columns === undefined || values?.columns === undefined) {
       throw new Error("this view has no feature maps to draw (its state is empty)");
     }
-    if (structure === this.seen.structure && values === this.seen.values) return;
+    const width = Math.round(this.stage.clientWidth) || DEFAULT_WIDTH;
+    if (structure === this.seen.structure && values === this.seen.values && width === this.layoutWidth) return;
     this.columns = decodeScene(structure, values);
-    this.layout = layoutFeatureMaps(this.columns, HEIGHT);
+    this.layout = fitFeatureMaps(this.columns, width);
+    this.layoutWidth = width;
     this.seen = { structure, values };
     const dpr = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(this.layout.width * dpr);
@@ -185,15 +194,19 @@ class FeatureMapController {
     const t = this.t;
     const maps = this.columns.filter((c) => c.spec.role === "maps");
     const grouped = maps.filter((c) => c.grouped > 0);
-    const small = maps.filter((c) => c.size[0] !== c.spec.shape[1] || c.size[1] !== c.spec.shape[2]);
+    const shrunk = (c: MapColumn): boolean => c.size[0] !== c.spec.shape[1] || c.size[1] !== c.spec.shape[2];
+    const small = maps.filter((c) => c.spec.kind !== "Input" && shrunk(c));
+    const input = maps.find((c) => c.spec.kind === "Input" && shrunk(c));
     const parts: string[] = [];
     if (grouped.length > 0) {
       const all = grouped.reduce((s, c) => s + (c.spec.shape[0] ?? 0), 0);
       const shown = grouped.reduce((s, c) => s + c.channels.length - 1, 0);
       const rest = all - shown;
-      parts.push(`${shown} ${t.shownOf} ${all} ${t.channels} in ${grouped.length} layers (${rest} ${t.groupedNote})`);
+      parts.push(`${shown} ${t.shownOf} ${all} ${t.channels}, ${rest} ${t.groupedNote} (${grouped.length} ${t.layers})`);
     }
-    if (small.length > 0) parts.push(`${small.length} ${t.downsampled} ${Math.max(...small.map((c) => c.size[0]))}×${Math.max(...small.map((c) => c.size[1]))}`);
+    const largest = (cs: MapColumn[]): string => `${Math.max(...cs.map((c) => c.size[0]))}×${Math.max(...cs.map((c) => c.size[1]))}`;
+    if (small.length > 0) parts.push(`${t.downsampled} ${largest(small)} (${small.length} ${t.layers})`);
+    if (input !== undefined) parts.push(`${t.inputShown} ${largest([input])}`);
     if (maps.some((c) => !c.exact)) parts.push(t.bits);
     this.note.hidden = parts.length === 0;
     this.note.textContent = parts.length === 0 ? "" : `${t.reducedHeader}: ${parts.join(" · ")}`;

@@ -62,13 +62,15 @@ export function paintColumns(
         ctx.strokeRect(box.x - 0.5, box.y - 0.5, box.w + 1, box.h + 1);
         if (column.channels[m] === -1) {
           // The grouped mean map: say how many channels it stands for.
-          ctx.font = "600 11px system-ui, sans-serif";
+          const text = `+${column.grouped}`;
+          ctx.font = "600 10px system-ui, sans-serif";
           ctx.textAlign = "center";
           ctx.textBaseline = "middle";
-          ctx.fillStyle = "rgba(255,255,255,0.8)";
-          ctx.fillRect(box.x + box.w / 2 - 16, box.y + box.h / 2 - 8, 32, 16);
+          const width = ctx.measureText(text).width + 4;
+          ctx.fillStyle = "rgba(255,255,255,0.75)";
+          ctx.fillRect(box.x + (box.w - width) / 2, box.y + box.h / 2 - 6, width, 12);
           ctx.fillStyle = "#1f2328";
-          ctx.fillText(`+${column.grouped}`, box.x + box.w / 2, box.y + box.h / 2);
+          ctx.fillText(text, box.x + box.w / 2, box.y + box.h / 2);
         }
       });
     } else if (role === "vector" && column.values !== null) {

@@ -169,6 +169,9 @@ class FeatureMapController {
         item.className = "dlw-column-label";
         item.dataset.layer = spec.name;
         item.style.left = `${box.x + box.width / 2}px`;
+        // As wide as the column's share of the picture: narrow columns cut their labels short.
+        const pitch = (layout.columns[c + 1]?.x ?? layout.width) - box.x;
+        item.style.maxWidth = `${Math.max(48, pitch - 4)}px`;
         const name = document.createElement("strong");
         name.textContent = spec.kind === "Input" ? t.input : spec.name;
         const kind = document.createElement("span");
@@ -178,6 +181,7 @@ class FeatureMapController {
         const shape = document.createElement("span");
         shape.textContent = `[${spec.shape.join("×")}]`;
         item.append(name, kind, shape);
+        item.title = [name, kind, shape].map((e) => e.textContent).filter((text) => text).join("\n");
         if (column.grouped > 0) {
           const note = document.createElement("span");
           note.className = "dlw-edge-count";

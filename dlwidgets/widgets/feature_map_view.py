@@ -159,7 +159,10 @@ class FeatureMapView(anywidget.AnyWidget):
                 self.structure = shape
             self.values = values(scene, self._revision)
             self.error = ""
-            self._explain(self.selected)
+            if self.selected is not None and not _exists(scene, self.selected):
+                self.selected = None  # the pixel is gone from the new structure
+            else:
+                self._explain(self.selected)
 
     @traitlets.validate("selected")
     def _valid_selected(self, proposal: dict[str, Any]) -> dict[str, Any] | None:
@@ -191,3 +194,11 @@ class FeatureMapView(anywidget.AnyWidget):
         except Exception as exc:  # the boundary with the page: report, never crash the comm
             self.detail = None
             self.error = f"{type(exc).__name__}: {exc}"
+
+
+def _exists(scene: FeatureScene, pixel: dict[str, Any]) -> bool:
+    try:
+        check_pixel(scene, pixel["layer"], pixel["channel"], pixel["y"], pixel["x"])
+    except (KeyError, ValueError):
+        return False
+    return True

@@ -246,6 +246,35 @@ def test_output_bars_update_refresh_and_the_model_is_left_alone() -> None:
     view.close()
 
 
+def test_a_selection_that_no_longer_exists_is_dropped() -> None:
+    convs = digits_cnn()[:5]  # no Linear: any image size goes through
+    view = dw.FeatureMapView(convs, torch.rand(1, 16, 16))
+    view.selected = {"layer": "3", "channel": 0, "y": 7, "x": 7}
+    view.update(torch.rand(1, 8, 8))
+    assert view.selected is None and view.detail is None and view.error == ""
+    assert view.structure["columns"][3]["shape"] == [16, 4, 4]
+    view.selected = {"layer": "3", "channel": 0, "y": 3, "x": 3}
+    view.update(torch.rand(1, 8, 8))
+    assert view.detail["y"] == 3 and view.detail["arithmetic"]["kind"] == "conv"
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_large_maps_are_reduced_on_the_gpu_before_the_copy() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 256, 3, padding=1), nn.ReLU()).cuda()
+    x = torch.randn(2, 3, 112, 112, device="cuda")
+    reducer = MapReducer()
+    tr = dw.trace(model, x, reduce=reducer)
+    full = 2 * 256 * 112 * 112 * 4
+    assert sum(tr.bytes_copied.values()) < full / 50
+    scene = build_feature_scene(tr, reducer)
+    column = scene.column("0")
+    with torch.no_grad():
+        expected = torch.relu(model[0](x))[0].abs().mean(dim=(1, 2))
+    assert list(column.reduction.channels) == expected.topk(16).indices.tolist()
+
+
 def test_digits_dataset() -> None:
     data = dw.datasets.digits()
     assert data.x_train.shape == (1348, 1, 8, 8) and data.x_test.shape == (449, 1, 8, 8)

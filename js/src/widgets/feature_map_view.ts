@@ -4,7 +4,7 @@
 // (the receptive field and the arithmetic), which is drawn as it comes.
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
-import { formatNumber } from "../i18n";
+import { formatNumber, strings } from "../i18n";
 import { divergingGradient } from "../render/colors";
 import { paintColumns, paintSelection } from "../render/feature_maps";
 import { fitFeatureMaps, hitTest, toFull, toShown, type FeatureLayout, type Hit } from "../render/feature_maps_layout";
@@ -126,13 +126,13 @@ class FeatureMapController {
   private sync(): void {
     try {
       const error = this.model.get("error");
-      if (error) this.banner.show("Error", error);
+      if (error) this.banner.show(strings(this.model.get("lang")).error, error);
       else this.banner.hide();
       this.read();
       this.draw();
       this.showDetail();
     } catch (err) {
-      this.banner.show("Error", err instanceof Error ? err.message : String(err));
+      this.banner.show(strings(this.model.get("lang")).error, err instanceof Error ? err.message : String(err));
     }
   }
 

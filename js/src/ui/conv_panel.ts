@@ -98,7 +98,10 @@ export class ConvPanel {
       const window = decodeFloat32(a.window);
       const mask = decodeFloat32(a.mask).data;
       const [kh, kw] = [window.shape[0] ?? 1, window.shape[1] ?? 1];
-      parts.push(grid(t.window, window.data, kh, kw, "window", mask));
+      const grids = document.createElement("div");
+      grids.className = "dlw-grids";
+      grids.appendChild(grid(t.window, window.data, kh, kw, "window", mask));
+      parts.push(grids);
       const rows: Row[] = [{ key: "pool", label: `${a.op}(${t.window})`, value: formatNumber(a.value), numeric: a.value }];
       a.steps.forEach((s, i) => rows.push({ key: `step-${i}`, label: `${s.kind}(…)`, value: formatNumber(s.value), numeric: s.value }));
       const last = a.steps.length > 0 ? a.steps[a.steps.length - 1]!.value : a.value;

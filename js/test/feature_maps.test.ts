@@ -2,6 +2,8 @@ import { describe, expect, it, vi } from "vitest";
 import { fitFeatureMaps, hitTest, layoutFeatureMaps, rectOnTile, toFull, toShown, TOP } from "../src/render/feature_maps_layout";
 import { decodeColumn, decodeMaps, decodeScene, mapValue, shownClasses, type ColumnSpec, type Structure } from "../src/scene/feature_maps";
 import { coalesced } from "../src/ui/coalesce";
+import { ConvPanel, type Detail } from "../src/ui/conv_panel";
+import { featureMapStrings } from "../src/ui/feature_map_strings";
 import type { WireArray } from "../src/wire";
 
 const f32 = (values: number[], shape: number[]): WireArray => ({
@@ -111,5 +113,62 @@ describe("coalesced", () => {
     run();
     await Promise.resolve();
     expect(fn).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("ConvPanel", () => {
+  const t = featureMapStrings("en");
+  const detail = (channels: number): Detail => {
+    const kernel = Array.from({ length: channels * 4 }, (_, i) => (i % 3) - 1);
+    const patch = Array.from({ length: channels * 4 }, (_, i) => i / 10);
+    const terms = Array.from({ length: channels }, (_, c) =>
+      [0, 1, 2, 3].reduce((s, j) => s + kernel[c * 4 + j]! * patch[c * 4 + j]!, 0),
+    );
+    const z = terms.reduce((s, v) => s + v, 0) + 0.5;
+    return {
+      layer: "conv",
+      channel: 0,
+      y: 0,
+      x: 0,
+      value: Math.max(0, z),
+      rf: {},
+      arithmetic: {
+        kind: "conv",
+        in_channels: [...Array(channels).keys()],
+        kernel: f32(kernel, [channels, 2, 2]),
+        patch: f32(patch, [channels, 2, 2]),
+        terms,
+        bias: 0.5,
+        z,
+        steps: [{ kind: "ReLU", value: Math.max(0, z) }],
+      },
+    };
+  };
+
+  it("writes the strongest terms, the rest, the bias, z and the activation", () => {
+    const panel = new ConvPanel(document.body);
+    panel.show(detail(12), "conv · channel 0", t);
+    const rows = panel.el.querySelectorAll<HTMLElement>(".dlw-row");
+    const keys = Array.from(rows, (r) => r.dataset.key);
+    expect(keys.filter((k) => k?.startsWith("term-"))).toHaveLength(8);
+    expect(keys.slice(8)).toEqual(["others", "bias", "z", "step-0", "a"]);
+    const sum = Array.from(rows)
+      .filter((r) => r.dataset.key !== "z" && r.dataset.key !== "a" && r.dataset.key !== "step-0")
+      .reduce((s, r) => s + Number(r.dataset.value), 0);
+    expect(sum).toBeCloseTo(Number(panel.el.querySelector<HTMLElement>('[data-key="z"]')!.dataset.value), 5);
+    expect(panel.el.querySelector(".dlw-grids")).toBeNull();
+    rows[0]!.click();
+    const products = panel.el.querySelectorAll<HTMLElement>('.dlw-grid[data-key="products"] span');
+    expect(products).toHaveLength(4);
+    const total = Array.from(products).reduce((s, p) => s + Number(p.dataset.value), 0);
+    expect(total).toBeCloseTo(Number(rows[0]!.dataset.value), 5);
+  });
+
+  it("shows the grids at once for a one-channel input, and hides when nothing is selected", () => {
+    const panel = new ConvPanel(document.body);
+    panel.show(detail(1), "conv", t);
+    expect(panel.el.querySelectorAll(".dlw-grid")).toHaveLength(3);
+    panel.show(null, "", t);
+    expect(panel.el.hidden).toBe(true);
   });
 });

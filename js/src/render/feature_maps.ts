@@ -119,6 +119,13 @@ function paintBars(ctx: CanvasRenderingContext2D, boxes: Box[], classes: number[
   });
 }
 
+/** On whole pixels: a 2-pixel line then covers two pixels, not three half-tones. */
+function crisp(box: Box): Box {
+  const x = Math.round(box.x);
+  const y = Math.round(box.y);
+  return { x, y, w: Math.round(box.x + box.w) - x, h: Math.round(box.y + box.h) - y };
+}
+
 /** The receptive field on every tile of each earlier map column, and the selected pixel. */
 export function paintSelection(
   ctx: CanvasRenderingContext2D,
@@ -134,7 +141,7 @@ export function paintSelection(
     column.channels.forEach((_, m) => {
       const tile = layout.columns[c]!.boxes[m]!;
       if (isSelected && m !== selected.map) return;
-      const box = rectOnTile(column, tile, rect);
+      const box = crisp(rectOnTile(column, tile, rect));
       ctx.strokeStyle = isSelected ? SELECTED : FIELD;
       ctx.lineWidth = 2;
       ctx.strokeRect(box.x, box.y, box.w, box.h);

@@ -133,20 +133,19 @@ export class ConvPanel {
     termRows.forEach((row, r) => {
       const i = shown[r]!;
       row.classList.add("dlw-term");
-      if (i === expanded) row.classList.add("dlw-expanded");
       row.addEventListener("click", () => {
         this.expanded = this.expanded === i ? null : i;
         this.render();
       });
-    });
-    parts.push(...termRows);
-    if (expanded !== null) {
-      const k = kernel.data.subarray(expanded * per, (expanded + 1) * per);
-      const x = patch.data.subarray(expanded * per, (expanded + 1) * per);
+      parts.push(row);
+      if (i !== expanded) return;
+      row.classList.add("dlw-expanded");
+      const k = kernel.data.subarray(i * per, (i + 1) * per);
+      const x = patch.data.subarray(i * per, (i + 1) * per);
       const products = k.map((w, j) => w * x[j]!);
       const grids = document.createElement("div");
       grids.className = "dlw-grids";
-      grids.dataset.channel = String(a.in_channels[expanded]);
+      grids.dataset.channel = String(a.in_channels[i]);
       const op = (text: string): HTMLSpanElement => {
         const s = document.createElement("span");
         s.className = "dlw-grid-op";
@@ -160,8 +159,8 @@ export class ConvPanel {
         op("="),
         grid(t.products, products, kh, kw, "products"),
       );
-      parts.push(grids);
-    }
+      parts.push(grids); // under the row it explains
+    });
     const rows: Row[] = [];
     if (rest.length > 0) {
       const sum = rest.reduce((s, i) => s + a.terms[i]!, 0);

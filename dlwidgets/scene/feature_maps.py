@@ -360,13 +360,15 @@ def _column_values(column: MapColumn) -> dict[str, Any] | None:
 
 
 def values(scene: FeatureScene, revision: int) -> dict[str, Any]:
-    """One forward pass: every column's maps or values, in one message."""
+    """One forward pass: every column's maps or values, in one message, and its size."""
+    columns = [_column_values(c) for c in scene.columns]
     return {
         "revision": revision,
         "sent_at": time.time() * 1000.0,
         "sample": scene.sample,
         "samples": scene.samples,
-        "columns": [_column_values(c) for c in scene.columns],
+        "bytes": payload_bytes(columns),
+        "columns": columns,
     }
 
 

@@ -43,7 +43,7 @@ describe("decoding feature maps", () => {
 
   it("rejects values that do not match the structure", () => {
     const structure: Structure = { kind: "feature_maps", labels: [], columns: [spec("a", "block", [3])] };
-    expect(() => decodeScene(structure, { revision: 0, sent_at: 0, sample: 0, samples: 1, columns: [] })).toThrow(/1 columns but 0/);
+    expect(() => decodeScene(structure, { revision: 0, sent_at: 0, sample: 0, samples: 1, bytes: 0, columns: [] })).toThrow(/1 columns but 0/);
   });
 
   it("shows every class up to the limit, else the most probable", () => {

@@ -275,6 +275,13 @@ def test_large_maps_are_reduced_on_the_gpu_before_the_copy() -> None:
     assert list(column.reduction.channels) == expected.topk(16).indices.tolist()
 
 
+def test_save_html_carries_the_maps(tmp_path: Path) -> None:
+    view = dw.FeatureMapView(digits_cnn(), torch.rand(1, 8, 8))
+    view.selected = {"layer": "0", "channel": 0, "y": 0, "x": 0}
+    text = view.save_html(tmp_path / "cnn.html").read_text()
+    assert "dlwidgetsView" in text and '"structure"' in text and '"detail"' in text
+
+
 def test_digits_dataset() -> None:
     data = dw.datasets.digits()
     assert data.x_train.shape == (1348, 1, 8, 8) and data.x_test.shape == (449, 1, 8, 8)
@@ -299,7 +306,7 @@ def test_resnet18_payload_is_under_4_mb() -> None:
         scene, sent, _ = bench.forward_payload(model, torch.randn(1, 3, 224, 224))
     finally:
         sys.path.remove(str(BENCHMARKS))
-    assert payload_bytes(sent) < 4 * 1024 * 1024
+    assert payload_bytes(sent) < 4 * 1024 * 1024 and sent["bytes"] == payload_bytes(sent)
     conv1 = scene.column("0")
     assert conv1.reduction.grouped == 48 and conv1.reduction.size == (32, 32)
     assert scene.columns[-1].role == "output" and scene.columns[-1].probs.shape == (1000,)

@@ -43,6 +43,8 @@ export interface ValuesTrait {
   sent_at: number;
   sample: number;
   samples: number;
+  /** Bytes of this pass's binary buffers. */
+  bytes: number;
   columns: (ColumnValues | null)[];
 }
 

@@ -212,6 +212,7 @@ class FeatureMapController {
     if (small.length > 0) parts.push(`${t.downsampled} ${largest(small)} (${small.length} ${t.layers})`);
     if (input !== undefined) parts.push(`${t.inputShown} ${largest([input])}`);
     if (maps.some((c) => !c.exact)) parts.push(t.bits);
+    if (parts.length > 0) parts.push(`${(this.model.get("values").bytes / 1024).toFixed(0)} KiB ${t.perPass}`);
     this.note.hidden = parts.length === 0;
     this.note.textContent = parts.length === 0 ? "" : `${t.reducedHeader}: ${parts.join(" · ")}`;
     this.root.dataset.grouped = String(grouped.reduce((s, c) => s + c.grouped, 0));

@@ -60,6 +60,8 @@ class FeatureMapController {
   private columns: MapColumn[] = [];
   private layout: FeatureLayout | null = null;
   private layoutWidth = 0; // the stage width the layout was made for
+  private readonly base = document.createElement("canvas"); // the painted maps, reused by hovers
+  private baseKey = "";
   private readonly resize: ResizeObserver;
   private seen: { structure?: Structure; values?: ValuesTrait } = {};
   private hover: Hit | null = null;
@@ -129,6 +131,7 @@ class FeatureMapController {
       if (error) this.banner.show(strings(this.model.get("lang")).error, error);
       else this.banner.hide();
       this.read();
+      this.legendContent();
       this.draw();
       this.showDetail();
     } catch (err) {
@@ -147,6 +150,7 @@ class FeatureMapController {
     this.columns = decodeScene(structure, values);
     this.layout = fitFeatureMaps(this.columns, width);
     this.layoutWidth = width;
+    this.baseKey = "";
     this.seen = { structure, values };
     const dpr = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(this.layout.width * dpr);
@@ -223,12 +227,23 @@ class FeatureMapController {
     const ctx = this.canvas.getContext("2d");
     if (layout === null || ctx === null) return;
     const dpr = window.devicePixelRatio || 1;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    // The maps are painted once per pass, layout and colour scale; a hover only
+    // copies them and draws its outline.
     const perMap = this.model.get("color_range") === "map";
-    paintColumns(ctx, layout, this.columns, perMap, this.model.get("structure").labels);
+    const baseKey = `${this.model.get("values").revision}:${perMap}:${layout.width}`;
+    const base = this.base.getContext("2d");
+    if (base !== null && (baseKey !== this.baseKey || this.base.width !== this.canvas.width)) {
+      this.base.width = this.canvas.width;
+      this.base.height = this.canvas.height;
+      base.fillStyle = "#ffffff";
+      base.fillRect(0, 0, this.base.width, this.base.height);
+      base.setTransform(dpr, 0, 0, dpr, 0, 0);
+      paintColumns(base, layout, this.columns, perMap, this.model.get("structure").labels);
+      this.baseKey = baseKey;
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(this.base, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const detail = this.model.get("detail");
     const selected = this.model.get("selected");
     const sel = selected === null ? null : this.locate(selected);
@@ -243,7 +258,6 @@ class FeatureMapController {
     }
     this.root.dataset.drawnRevision = String(this.model.get("values").revision);
     this.root.dataset.selected = selected === null ? "" : `${selected.layer}:${selected.channel}:${selected.y}:${selected.x}`;
-    this.legendContent();
   }
 
   private legendContent(): void {

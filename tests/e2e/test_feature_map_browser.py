@@ -35,6 +35,13 @@ view.observe(lambda change: (OUT / "selected.json").write_text(json.dumps(change
              names="selected")
 view
 """
+UPDATE = """
+x2 = torch.rand(1, 1, 8, 8)
+with torch.no_grad():
+    a3 = torch.relu(model[3](model[2](torch.relu(model[0](x2)))))
+(OUT / "expected2.json").write_text(json.dumps({"a3": a3[0].tolist()}))
+view.update(x2)
+"""
 # The pixel under test: conv "3" (8 → 16 channels, 3×3, padding 1, on the 4×4 pooled maps).
 LAYER, CHANNEL, Y, X = "3", 5, 1, 2
 AMBER = (210, 153, 34)
@@ -59,6 +66,7 @@ def _wait_for_file(path: Path, timeout: float = 30) -> Any:
 
 
 def _centre(view, layer: str, channel: int, y: int, x: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    view.locator("canvas.dlw-canvas").scroll_into_view_if_needed()
     found = view.evaluate("(el, p) => el.dlwidgetsView.pixelCenter(...p)", [layer, channel, y, x])
     assert found is not None, (layer, channel, y, x)
     return found
@@ -86,7 +94,7 @@ def _amber(rgba: list[int]) -> bool:
 
 
 def test_feature_maps_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
-    lab.write_notebook("cnn.ipynb", [SETUP.format(out=tmp_path)])
+    lab.write_notebook("cnn.ipynb", [SETUP.format(out=tmp_path), UPDATE])
     open_notebook(page, lab, "cnn.ipynb")
     run_cell(page, 0)
     view = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output .dlw-feature-maps").first
@@ -149,3 +157,17 @@ def test_feature_maps_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     summed = sum(float(products.nth(i).get_attribute("data-value")) for i in range(9))
     assert _close(summed, float(terms.first.get_attribute("data-value")))
     page.screenshot(path=str(artifacts / "feature_map_view.png"), full_page=True)
+
+    # a new image: the maps are redrawn, the selected pixel's arithmetic rewritten
+    run_cell(page, 1)
+    page.wait_for_function(
+        "el => el.dataset.drawnRevision === '1'", arg=view.element_handle(), timeout=30_000
+    )
+    expected2 = _wait_for_file(tmp_path / "expected2.json")
+    assert _close(_hover(page, view, LAYER, CHANNEL, Y, X)["value"], expected2["a3"][CHANNEL][Y][X])
+    page.wait_for_function(
+        "([el, a]) => Math.abs(Number(el.querySelector("
+        "'.dlw-conv-panel .dlw-row[data-key=\"a\"]').dataset.value) - a) < 1e-5",
+        arg=[view.element_handle(), expected2["a3"][CHANNEL][Y][X]],
+        timeout=30_000,
+    )

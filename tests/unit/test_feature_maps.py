@@ -206,6 +206,24 @@ def test_arithmetic_through_batchnorm_and_pooling() -> None:
     assert pool["value"] == pytest.approx(view.detail["value"], abs=1e-6)
 
 
+def test_arithmetic_survives_in_place_activations() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(inplace=True), nn.Conv2d(3, 2, 1))
+    x = torch.randn(1, 2, 6, 6)
+    view = dw.FeatureMapView(model, x)
+    with torch.no_grad():
+        z = model[0](x)
+    negative = (z[0] < 0).nonzero()[0].tolist()  # a pixel the ReLU zeroes in place
+    channel, y, xx = negative
+    view.selected = {"layer": "0", "channel": channel, "y": y, "x": xx}
+    a = view.detail["arithmetic"]
+    assert a["z"] == pytest.approx(float(z[0, channel, y, xx]), abs=1e-5) and a["z"] < 0
+    assert a["steps"] == [{"kind": "ReLU", "value": 0.0}]
+    view.selected = {"layer": "2", "channel": 1, "y": 2, "x": 3}
+    patch = wire.decode(view.detail["arithmetic"]["patch"])
+    np.testing.assert_allclose(patch[:, 0, 0], torch.relu(z)[0, :, 2, 3].numpy(), rtol=1e-6)
+
+
 # -- the widget ----------------------------------------------------------------------------
 
 

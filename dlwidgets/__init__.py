@@ -1,16 +1,19 @@
 """dlwidgets: Jupyter widgets that draw a live PyTorch model neuron by neuron."""
 
+from dlwidgets import datasets
 from dlwidgets.capture import Layer, Trace, trace
 from dlwidgets.errors import DlwidgetsError, TraceError, UnsupportedModelError
-from dlwidgets.widgets import Inspector, NetworkView
+from dlwidgets.widgets import FeatureMapView, Inspector, NetworkView
 
 __all__ = [
     "DlwidgetsError",
+    "FeatureMapView",
     "Inspector",
     "Layer",
     "NetworkView",
     "Trace",
     "TraceError",
     "UnsupportedModelError",
+    "datasets",
     "trace",
 ]

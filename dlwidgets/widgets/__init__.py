@@ -1,6 +1,7 @@
 """The widget classes: thin; they own traits and call capture and scene."""
 
+from dlwidgets.widgets.feature_map_view import FeatureMapView
 from dlwidgets.widgets.inspector import Inspector
 from dlwidgets.widgets.network_view import NetworkView
 
-__all__ = ["Inspector", "NetworkView"]
+__all__ = ["FeatureMapView", "Inspector", "NetworkView"]

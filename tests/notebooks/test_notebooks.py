@@ -29,6 +29,11 @@ def test_notebook_runs(path: Path) -> None:
             assert output.get("output_type") != "error", f"{path}: {output.get('evalue')}"
     # The view's state is saved with the notebook, so the drawing survives without a kernel.
     states = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-    views = [s for s in states.values() if "topology" in s["state"]]
-    assert views, f"{path} saved no NetworkView state"
-    assert all(view["state"]["topology"]["columns"] for view in views)
+    # A NetworkView keeps its columns in "topology", a FeatureMapView in "structure".
+    views = [
+        s["state"].get("topology") or s["state"].get("structure")
+        for s in states.values()
+        if "topology" in s["state"] or "structure" in s["state"]
+    ]
+    assert views, f"{path} saved no NetworkView or FeatureMapView state"
+    assert all(view["columns"] for view in views)

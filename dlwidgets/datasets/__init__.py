@@ -1,0 +1,4 @@
+"""Small built-in data sets for the course notebooks (nothing is downloaded)."""
+
+from dlwidgets.datasets.digits import Digits as Digits
+from dlwidgets.datasets.digits import digits as digits

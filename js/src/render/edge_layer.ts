@@ -17,7 +17,7 @@ export class EdgeLayer {
   private readonly flat = document.createElement("canvas");
   private readonly glCanvas = document.createElement("canvas");
   private gl: WebglEdges | null | undefined; // undefined: not tried yet
-  private choice: BackendChoice = "auto";
+  private choice: BackendChoice | null = null; // null: not chosen yet
   backend: Backend = "canvas";
 
   /** Pick the backend; returns true when it changed (the layer must be repainted). */
@@ -28,7 +28,8 @@ export class EdgeLayer {
     if (choice !== "canvas" && this.gl === undefined) this.gl = WebglEdges.create(this.glCanvas);
     const gl = this.gl ?? null;
     const usable = gl !== null && !gl.lost;
-    this.backend = usable && (choice === "webgl" || !gl.software) ? "webgl" : "canvas";
+    const webgl = usable && choice !== "canvas" && (choice === "webgl" || !gl.software);
+    this.backend = webgl ? "webgl" : "canvas";
     return this.backend !== before;
   }
 

@@ -1,16 +1,19 @@
 """dlwidgets: Jupyter widgets that draw a live PyTorch model neuron by neuron."""
 
+from dlwidgets import datasets
 from dlwidgets.capture import Layer, Trace, trace
 from dlwidgets.errors import DlwidgetsError, TraceError, UnsupportedModelError
-from dlwidgets.widgets import Inspector, NetworkView
+from dlwidgets.widgets import Inspector, NetworkView, RecurrentView
 
 __all__ = [
     "DlwidgetsError",
     "Inspector",
     "Layer",
     "NetworkView",
+    "RecurrentView",
     "Trace",
     "TraceError",
     "UnsupportedModelError",
+    "datasets",
     "trace",
 ]

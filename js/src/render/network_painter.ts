@@ -37,7 +37,7 @@ const FADED_ALPHA = 0.18;
 const SPARSE_EDGES = 400;
 
 /** `count`: edges drawn in this column pair; dense pairs are thinned so they stay readable. */
-function edgeStyle(
+export function edgeStyle(
   level: number,
   positive: boolean,
   faded: boolean,

@@ -37,6 +37,7 @@ GATES: dict[str, tuple[str, ...]] = {
 EDGE_BLOCK = {"RNN": 0, "GRU": 2, "LSTM": 2}
 MAX_STEPS = 48  # a longer sequence: its last steps are drawn
 MAX_UNITS = 64  # a wider state: the units that vary most over time are drawn
+MAX_OUTPUTS = 16  # a wider output (a vocabulary's scores): those that vary most are drawn
 Vocabulary = Sequence[str] | Mapping[int, str]
 
 
@@ -194,7 +195,7 @@ def build_recurrent_scene(
         (None, []) if model is module else _per_step(model_output, steps, samples, sample, module)
     )
     keep = [i for i, t in enumerate(output_steps) if t >= first]
-    output_units = None if outputs is None else _most_varied(outputs)
+    output_units = None if outputs is None else _most_varied(outputs[keep], MAX_OUTPUTS)
     labels = _labels(tokens, vocab, inputs[0] if inputs else None, x[:, sample], samples, sample)
     return RecurrentScene(
         module=name,
@@ -383,13 +384,13 @@ def _band(
     return band
 
 
-def _most_varied(values: np.ndarray) -> np.ndarray:
-    """Indices of the columns of ``[steps, n]`` to draw: all, or the MAX_UNITS that vary most."""
+def _most_varied(values: np.ndarray, limit: int = MAX_UNITS) -> np.ndarray:
+    """Indices of the columns of ``[steps, n]`` to draw: all, or the ``limit`` that vary most."""
     n = values.shape[1]
-    if n <= MAX_UNITS:
+    if n <= limit:
         return np.arange(n)
     spread = values.std(axis=0) if values.shape[0] > 1 else np.abs(values[0])
-    return np.sort(np.argsort(-spread, kind="stable")[:MAX_UNITS])
+    return np.sort(np.argsort(-spread, kind="stable")[:limit])
 
 
 def _agreement(

@@ -131,6 +131,7 @@ class RecurrentView(Stepping, anywidget.AnyWidget):
         except DlwidgetsError as exc:
             self.error = str(exc)
             raise
+        at_end = self._scene is not None and self.step >= self._scene.steps - 1
         self._scene, self._inputs = scene, inputs
         self._revision += 1
         structure = recurrent_payload.topology(scene)
@@ -139,7 +140,7 @@ class RecurrentView(Stepping, anywidget.AnyWidget):
                 self.topology = structure
                 self.selected = None
             self.values = recurrent_payload.values(scene, self._revision)
-            self.step = min(self.step, scene.steps - 1)
+            self.step = scene.steps - 1 if at_end else min(self.step, scene.steps - 1)
             self.error = ""
 
     @traitlets.validate("step")

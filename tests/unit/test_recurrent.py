@@ -11,7 +11,7 @@ from torch import nn
 import dlwidgets as dw
 from dlwidgets import wire
 from dlwidgets.errors import TraceError, UnsupportedModelError
-from dlwidgets.scene.recurrent import MAX_STEPS, MAX_UNITS, build_recurrent_scene
+from dlwidgets.scene.recurrent import MAX_OUTPUTS, MAX_STEPS, MAX_UNITS, build_recurrent_scene
 from tests.conftest import ModelState
 
 CELLS = (nn.RNN, nn.GRU, nn.LSTM)
@@ -160,6 +160,10 @@ def test_the_heads_outputs_per_step_or_after_the_last() -> None:
     assert scene.output_steps == [5]
     np.testing.assert_allclose(scene.outputs, last(x)[2:3].detach().numpy(), **TOL)
     assert build_recurrent_scene(nn.GRU(1, 3), x).outputs is None  # the module alone: no head
+    wide = build_recurrent_scene(CharModel(vocab=40), ids)  # 40 scores: the 16 that vary most
+    assert wide.output_size == 40 and wide.outputs.shape == (5, MAX_OUTPUTS)
+    scores = CharModel(vocab=40)(ids)[0].detach().numpy()
+    np.testing.assert_allclose(wide.outputs, scores[:, wide.output_units], **TOL)
 
 
 def test_long_sequences_and_wide_states_are_reduced() -> None:
@@ -236,6 +240,12 @@ def test_the_widgets_traits() -> None:
     view.update(longer, tokens=list("abcdef"))
     assert view.topology["steps"] == 6 and view.values["revision"] == 1
     assert view.values["labels"] == list("abcdef") and view.selected is None
+    assert view.step == 2  # kept; a view at the last step stays at the last step:
+    view.step = 5
+    view.update(ids)
+    assert view.step == 3
+    view.update(longer, tokens=list("abcdef"))
+    assert view.step == 5
     with torch.no_grad():
         model.head.bias += 1.0
     view.refresh()

@@ -156,7 +156,7 @@ export function paintLabels(
   ctx.textAlign = "left";
   layout.bands.forEach((band, b) => ctx.fillText(bandName(b), 6, band.y0 + (band.dy * (band.units - 1)) / 2));
   if (gates && layout.gate.count > 0) {
-    ctx.font = "10px ui-monospace, monospace";
+    ctx.font = `${Math.min(10, layout.gate.size + 2)}px ui-monospace, monospace`;
     ctx.textAlign = "center";
     ctx.fillStyle = "#5b636b";
     const letters = [...data.topology.gates, ...(data.topology.cell === "LSTM" ? ["c"] : [])];
@@ -172,7 +172,7 @@ export function paintLabels(
   data.values.labels.forEach((label, t) => {
     const x = layout.columns[t]!;
     ctx.fillStyle = t > step ? FUTURE : "#1f2328";
-    ctx.font = `${t === step ? "700" : "500"} 13px ui-monospace, monospace`;
+    ctx.font = `${t === step ? "700" : "500"} 14px system-ui, sans-serif`;
     ctx.fillText(visible(label), x, layout.labelY);
     ctx.font = "10px system-ui, sans-serif";
     ctx.fillStyle = "#5b636b";

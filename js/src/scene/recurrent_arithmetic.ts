@@ -15,6 +15,11 @@ function plus(a: number, b: number, times = ""): string {
   return `${formatNumber(a)} ${sign} ${times}${formatNumber(Math.abs(b))}`;
 }
 
+/** A factor of a product: negative numbers in parentheses, "0.5000·(−0.2500)". */
+function factor(v: number): string {
+  return v < 0 ? `(−${formatNumber(-v)})` : formatNumber(v);
+}
+
 /** The unit `u` (drawn position) of hidden band `b` at step `t`. */
 export function recurrentArithmetic(data: RecurrentData, b: number, t: number, u: number, t9n: Strings): Arithmetic {
   const band = data.bands[b]!;
@@ -48,8 +53,8 @@ export function recurrentArithmetic(data: RecurrentData, b: number, t: number, u
     const c = data.gate(b, 4, t, u);
     rows.push(
       row("cprev", `c_{t−1}[${unit}]`, cPrev),
-      row("c", `c_t = f·c_{t−1} + i·g = ${formatNumber(f)}·${formatNumber(cPrev)} + ${formatNumber(i)}·${formatNumber(g)}`, c),
-      row("h", `h_t = o·tanh(c_t) = ${formatNumber(o)}·tanh(${formatNumber(c)})`, h),
+      row("c", `c_t = f·c_{t−1} + i·g = ${factor(f)}·${factor(cPrev)} + ${factor(i)}·${factor(g)}`, c),
+      row("h", `h_t = o·tanh(c_t) = ${factor(o)}·tanh(${formatNumber(c)})`, h),
     );
   } else {
     const [rIh, rHh] = sums(0);
@@ -60,7 +65,7 @@ export function recurrentArithmetic(data: RecurrentData, b: number, t: number, u
       row("r", `r = ${SIGMA}(${plus(rIh, rHh)})`, r),
       row("z", `z = ${SIGMA}(${plus(zIh, zHh)})`, z),
       row("n", `n = tanh(W_in·${input} + b_in + r·(W_hn·h_{t−1} + b_hn)) = tanh(${plus(nIh, nHh, `${formatNumber(r)}·`)})`, n),
-      row("h", `h_t = (1 − z)·n + z·h_{t−1} = ${formatNumber(1 - z)}·${formatNumber(n)} + ${formatNumber(z)}·${formatNumber(hPrev)}`, h),
+      row("h", `h_t = (1 − z)·n + z·h_{t−1} = ${factor(1 - z)}·${factor(n)} + ${factor(z)}·${factor(hPrev)}`, h),
     );
   }
   return { title, rows };

@@ -31,8 +31,8 @@ const BAND_GAP = 34;
 const HIDDEN_HEIGHT = 240; // the most a hidden band takes; spacing shrinks to fit
 const OTHER_HEIGHT = 150;
 const MAX_DY = 22;
-const MIN_COLUMN = 64;
-const STAGGER = 18;
+// Bands sit this far either side of the column centre: less when columns are narrow.
+const STAGGER = { min: 7, max: 28 } as const;
 
 /**
  * Bands listed bottom to top; `gates`: squares beside each hidden unit
@@ -47,10 +47,12 @@ export function layoutRecurrent(steps: number, bands: BandSpec[], gates: number,
   const hiddenDy = Math.min(...sized.map((b, i) => (bands[i]!.hidden ? b.dy : MAX_DY)));
   const size = gates > 0 ? Math.max(3, Math.min(6, hiddenDy - 2)) : 0;
   const gateWidth = gates * (size + 1);
-  const column = Math.max(MIN_COLUMN, 2 * STAGGER + 2 * 8 + gateWidth + 8);
-  const needed = MARGIN.left + MARGIN.right + column * steps;
-  const full = Math.max(width, needed);
+  const radius = Math.max(...sized.map((b) => b.r));
+  // The narrowest column keeps its bands apart and the gates clear of the next column.
+  const column = 2 * STAGGER.min + 2 * radius + gateWidth + 8;
+  const full = Math.max(width, MARGIN.left + MARGIN.right + column * steps);
   const spacing = (full - MARGIN.left - MARGIN.right) / Math.max(1, steps);
+  const stagger = Math.min(STAGGER.max, Math.max(STAGGER.min, (spacing - 2 * radius - gateWidth - 8) / 2));
   const columns = Array.from({ length: steps }, (_, t) => MARGIN.left + spacing * (t + 0.5));
   // Heights from the bottom band up: y grows downward, so the top band is placed first.
   const heights = sized.map((b) => b.dy * Math.max(1, b.units));
@@ -59,7 +61,7 @@ export function layoutRecurrent(steps: number, bands: BandSpec[], gates: number,
   const placed: BandLayout[] = new Array(bands.length);
   for (let b = bands.length - 1; b >= 0; b--) {
     const band = sized[b]!;
-    const offset = (b % 2 === 0 ? -1 : 1) * STAGGER;
+    const offset = (b % 2 === 0 ? -1 : 1) * stagger;
     placed[b] = { x: offset, y0: top + band.dy / 2, dy: band.dy, r: band.r, units: band.units };
     top += heights[b]! + BAND_GAP;
   }

@@ -30,5 +30,9 @@ def test_notebook_runs(path: Path) -> None:
     # The view's state is saved with the notebook, so the drawing survives without a kernel.
     states = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     views = [s for s in states.values() if "topology" in s["state"]]
-    assert views, f"{path} saved no NetworkView state"
-    assert all(view["state"]["topology"]["columns"] for view in views)
+    assert views, f"{path} saved no NetworkView or RecurrentView state"
+    # A NetworkView draws columns, a RecurrentView bands over time steps.
+    assert all(
+        view["state"]["topology"].get("columns") or view["state"]["topology"].get("bands")
+        for view in views
+    )

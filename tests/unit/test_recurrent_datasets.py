@@ -44,3 +44,10 @@ def test_char_text() -> None:
     assert xs.shape == (5, 12) and torch.equal(xs, text.windows(steps=12, n=5, seed=3)[0])
     with pytest.raises(KeyError, match="not in the vocabulary"):
         text.encode("Z@")
+
+
+def test_the_text_ships_in_the_wheel() -> None:
+    from hatchling.builders.wheel import WheelBuilder
+
+    files = {f.distribution_path for f in WheelBuilder(".").recurse_included_files()}
+    assert "dlwidgets/datasets/short_text.txt" in files

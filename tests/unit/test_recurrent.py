@@ -263,3 +263,15 @@ def test_a_failed_update_is_shown_in_the_view() -> None:
     assert "rank 2" in view.error
     with pytest.raises(TypeError, match="needs an input sequence"):
         dw.RecurrentView(nn.GRU(2, 3))
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_cuda_lstm_is_replayed_on_the_host() -> None:
+    model = CharModel(layers=2).cuda()
+    ids = torch.tensor([[1, 2, 3, 4], [4, 3, 2, 1]], device="cuda")
+    scene = build_recurrent_scene(model, ids, sample=1)
+    expected = model.lstm(model.emb(ids))[0][1].detach().cpu().numpy()
+    # cuDNN's kernels round differently from the host replay: a looser tolerance
+    np.testing.assert_allclose(scene.bands[1].h, expected, rtol=1e-4, atol=1e-5)
+    assert scene.agreement < 1e-4 and next(model.parameters()).is_cuda

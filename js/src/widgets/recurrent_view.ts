@@ -67,6 +67,8 @@ class RecurrentViewController {
   private data: RecurrentData | null = null;
   private layout: RecurrentLayout | null = null;
   private layoutKey = "";
+  private layoutWidth = 0;
+  private readonly resize: ResizeObserver;
   private choice: (EdgeChoice | null)[] = [];
   private seen: { topology?: RecurrentTopology; values?: RecurrentValues } = {};
   private hover: UnitHit | null = null;
@@ -116,6 +118,11 @@ class RecurrentViewController {
     this.canvas.addEventListener("click", (e) => this.onClick(e.offsetX, e.offsetY));
     this.root.addEventListener("keydown", (e) => this.onKey(e));
     for (const name of TRAITS) this.model.on(`change:${name}`, this.onChange);
+    // The layout fills the view's width: redo it when the output area is resized.
+    this.resize = new ResizeObserver(() => {
+      if (Math.round(this.stage.clientWidth) !== this.layoutWidth) this.onChange();
+    });
+    this.resize.observe(this.stage);
 
     const handle: RecurrentHandle = {
       unitCenter: (band, step, unit) => this.unitCenter(band, step, unit),
@@ -130,6 +137,7 @@ class RecurrentViewController {
   dispose(): void {
     for (const name of TRAITS) this.model.off(`change:${name}`, this.onChange);
     this.player.stop();
+    this.resize.disconnect();
     this.root.remove();
   }
 
@@ -182,6 +190,7 @@ class RecurrentViewController {
     const data = this.data!;
     const gates = this.model.get("show_gates") ? data.topology.gates.length + (data.topology.cell === "LSTM" ? 1 : 0) : 0;
     const width = Math.round(this.stage.clientWidth) || DEFAULT_WIDTH;
+    this.layoutWidth = Math.round(this.stage.clientWidth);
     const key = `${topology.steps}:${topology.bands.map((b) => b.units).join(",")}:${gates}:${width}`;
     if (key !== this.layoutKey) {
       this.layoutKey = key;

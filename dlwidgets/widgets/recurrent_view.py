@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 from collections.abc import Sequence
 from typing import Any
@@ -10,6 +11,7 @@ import anywidget
 import traitlets
 from torch import nn
 
+from dlwidgets import export
 from dlwidgets.capture.tensors import map_tensors
 from dlwidgets.errors import DlwidgetsError
 from dlwidgets.scene import recurrent_payload
@@ -117,6 +119,11 @@ class RecurrentView(Stepping, anywidget.AnyWidget):
     def refresh(self) -> None:
         """Re-read the weights (after training) and redraw the last input."""
         self._redraw(self._inputs)
+
+    def save_html(self, path: str | os.PathLike[str], *, title: str | None = None) -> pathlib.Path:
+        """One self-contained offline page of this view: stepping, hovering and the
+        arithmetic work without a kernel."""
+        return export.save_html(self, path, title=title)
 
     def close(self) -> None:
         """Close the view in the page and drop every reference to the model and its data."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
+from torch import nn
 
+import dlwidgets as dw
 from tests.harness.lab import Lab, open_notebook, run_cell, wait_for_json
 
 pytestmark = pytest.mark.browser
@@ -117,3 +120,26 @@ def test_lstm_columns_hover_and_stepping(lab: Lab, page, tmp_path: Path, artifac
     _drawn_step(page, view, 1)
     view.locator("input.dlw-gates").check()
     page.wait_for_function("el => el.dataset.gates === '1'", arg=view.element_handle())
+
+
+def test_saved_page_steps_through_time_without_a_kernel(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    torch.manual_seed(0)
+    gru = nn.GRU(2, 4)
+    x = torch.randn(5, 1, 2)
+    expected = gru(x)[0][:, 0].detach()
+    page_path = dw.RecurrentView(gru, x, lang="vi").save_html(tmp_path / "gru.html")
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.goto(page_path.as_uri())
+    view = page.locator(".dlw-recurrent")
+    view.wait_for()
+    assert view.get_attribute("data-columns") == "5"
+    view.locator("[data-action=first]").click()
+    _drawn_step(page, view, 0)
+    centre = view.evaluate("el => el.dlwidgetsView.unitCenter('h0', 0, 3)")
+    page.mouse.move(centre["x"], centre["y"])
+    row = view.locator(".dlw-tooltip [data-key=h]")
+    row.wait_for()
+    assert float(row.get_attribute("data-value")) == pytest.approx(float(expected[0, 3]), abs=1e-5)
+    assert "bước thời gian" in view.locator(".dlw-step-label").inner_text()
+    context.close()

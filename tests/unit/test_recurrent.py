@@ -200,6 +200,9 @@ def test_errors_name_the_layer_and_the_shapes() -> None:
         build_recurrent_scene(holder, torch.randn(2, 5, 7))
     with pytest.raises(UnsupportedModelError, match="is Linear, not"):
         build_recurrent_scene(CharModel(), torch.zeros(1, 3, dtype=torch.long), layer="head")
+    packed = nn.utils.rnn.pack_sequence([torch.randn(3, 2), torch.randn(2, 2)])
+    with pytest.raises(UnsupportedModelError, match="received a PackedSequence"):
+        build_recurrent_scene(nn.GRU(2, 3), packed)
     with pytest.raises(ValueError, match="sample must be between 0 and 1"):
         build_recurrent_scene(nn.GRU(1, 2), torch.randn(4, 2, 1), sample=2)
 

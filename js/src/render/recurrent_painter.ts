@@ -2,7 +2,7 @@
 // whole on every change: a few thousand circles and the strongest edges.
 
 import type { RecurrentData } from "../scene/recurrent";
-import { gatePoint, type RecurrentLayout, unitPoint, type UnitHit } from "../scene/recurrent_layout";
+import { columnSpacing, gatePoint, type RecurrentLayout, unitPoint, type UnitHit } from "../scene/recurrent_layout";
 import { css, diverging } from "./colors";
 import { type Ctx2D, edgeStyle, WIDTH_LEVELS } from "./network_painter";
 
@@ -18,7 +18,7 @@ const FUTURE = "#b0b4b9";
 export function paintCurrentStep(ctx: Ctx2D, layout: RecurrentLayout, step: number): void {
   const x = layout.columns[step];
   if (x === undefined) return;
-  const spacing = layout.columns.length > 1 ? layout.columns[1]! - layout.columns[0]! : 80;
+  const spacing = columnSpacing(layout);
   ctx.fillStyle = "rgba(255, 200, 60, 0.18)";
   ctx.fillRect(x - spacing / 2 + 2, 4, spacing - 4, layout.height - 8);
 }
@@ -169,10 +169,12 @@ export function paintLabels(
     });
   }
   ctx.textAlign = "center";
+  const spacing = columnSpacing(layout);
+  const size = Math.max(9, Math.min(14, spacing / 3.4)); // five characters fit a column
   data.values.labels.forEach((label, t) => {
     const x = layout.columns[t]!;
     ctx.fillStyle = t > step ? FUTURE : "#1f2328";
-    ctx.font = `${t === step ? "700" : "500"} 14px system-ui, sans-serif`;
+    ctx.font = `${t === step ? "700" : "500"} ${size.toFixed(1)}px system-ui, sans-serif`;
     ctx.fillText(visible(label), x, layout.labelY);
     ctx.font = "10px system-ui, sans-serif";
     ctx.fillStyle = "#5b636b";

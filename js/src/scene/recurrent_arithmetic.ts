@@ -29,7 +29,7 @@ export function recurrentArithmetic(data: RecurrentData, b: number, t: number, u
   const hPrev = data.previous(b, t, u);
   const title = `${data.topology.module} · ${t9n.layer} ${band.info.layer} · t = ${t + data.topology.first_step} · ${t9n.unit} ${unit}`;
   const sums = (g: number): [number, number] => [data.sum(b, "ih", g, t, u), data.sum(b, "hh", g, t, u)];
-  const input = band.info.layer === 0 ? "x_t" : "h_t (below)";
+  const input = band.info.layer === 0 ? "x_t" : `h_t(${t9n.layer} ${band.info.layer - 1})`;
   const rows = [
     row("prev", `h_{t−1}[${unit}]`, hPrev),
   ];

@@ -82,6 +82,13 @@ export function gatePoint(layout: RecurrentLayout, b: number, t: number, u: numb
   return { x: x + band.r + 3 + g * (s + 1), y: y - s / 2 };
 }
 
+/** The distance between neighbouring columns. */
+export function columnSpacing(layout: RecurrentLayout): number {
+  const [first, second] = layout.columns;
+  if (first === undefined) return 0;
+  return second !== undefined ? second - first : 2 * (first - MARGIN.left);
+}
+
 export interface UnitHit {
   band: number;
   step: number;
@@ -92,7 +99,7 @@ export interface UnitHit {
 export function unitAt(layout: RecurrentLayout, x: number, y: number): UnitHit | null {
   const columns = layout.columns;
   if (columns.length === 0) return null;
-  const spacing = columns.length > 1 ? columns[1]! - columns[0]! : 2 * (columns[0]! - MARGIN.left);
+  const spacing = columnSpacing(layout);
   let best: UnitHit | null = null;
   let bestDistance = Infinity;
   layout.bands.forEach((band, b) => {

@@ -68,6 +68,7 @@ class RecurrentViewController {
   private layout: RecurrentLayout | null = null;
   private layoutKey = "";
   private layoutWidth = 0;
+  private shownStep = -1;
   private readonly resize: ResizeObserver;
   private choice: (EdgeChoice | null)[] = [];
   private seen: { topology?: RecurrentTopology; values?: RecurrentValues } = {};
@@ -305,9 +306,20 @@ class RecurrentViewController {
     const selected = this.selectedHit();
     if (selected !== null) paintRing(ctx, layout, selected, "#111111");
     if (this.hover !== null) paintRing(ctx, layout, this.hover, "#9a6700");
+    if (step !== this.shownStep) this.scrollTo(layout, step);
+    this.shownStep = step;
     this.root.dataset.drawnStep = String(step);
     this.root.dataset.units = String(units);
     this.root.dataset.edges = String(edges);
+  }
+
+  /** A view wider than its area scrolls so that the stepper's column stays in sight. */
+  private scrollTo(layout: RecurrentLayout, step: number): void {
+    const x = layout.columns[step];
+    const visible = this.stage.clientWidth;
+    if (x === undefined || visible === 0 || layout.width <= visible) return;
+    const left = this.stage.scrollLeft;
+    if (x < left + 40 || x > left + visible - 40) this.stage.scrollLeft = Math.max(0, x - visible / 2);
   }
 
   private selectedHit(): UnitHit | null {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { strings } from "../src/i18n";
-import { visible } from "../src/render/recurrent_painter";
+import { paintEdges, paintLabels, paintUnits, visible } from "../src/render/recurrent_painter";
 import { RecurrentData, type RecurrentTopology, type RecurrentValues } from "../src/scene/recurrent";
 import { recurrentArithmetic, strongestHidden } from "../src/scene/recurrent_arithmetic";
 import { gatePoint, layoutRecurrent, MARGIN, unitAt, unitPoint } from "../src/scene/recurrent_layout";
 import { coalesced, stepperKey } from "../src/ui/player";
+import { FakeCtx } from "./fake_ctx";
 
 const wire = (shape: number[], data: number[]) => ({ dtype: "float32", shape, data });
 
@@ -131,6 +132,42 @@ describe("layoutRecurrent", () => {
     expect(unitAt(layout, p.x + 1, p.y - 1)).toEqual({ band: 2, step: 4, unit: 3 });
     expect(unitAt(layout, 5, p.y)).toBeNull();
     expect(unitAt(layout, p.x, layout.height - 2)).toBeNull();
+  });
+});
+
+describe("recurrent painter", () => {
+  const data = lstm();
+  const specs = data.bands.map((b) => ({ units: b.info.units, hidden: b.info.role === "hidden" }));
+
+  it("fills the units of the steps reached and outlines the later ones", () => {
+    const ctx = new FakeCtx();
+    const layout = layoutRecurrent(3, specs, 0, 600);
+    expect(paintUnits(ctx, layout, data, 1, false)).toBe(12); // 3 steps × (1 + 2 + 1) units
+    const fills = ctx.calls.filter((c) => c.op === "fill").map((c) => c.fillStyle);
+    expect(fills.filter((f) => f === "#ffffff")).toHaveLength(4); // step 2: not computed yet
+    expect(ctx.calls.some((c) => c.op === "fillRect")).toBe(false);
+  });
+
+  it("draws five squares beside each hidden unit reached when the gates are on", () => {
+    const ctx = new FakeCtx();
+    const layout = layoutRecurrent(3, specs, 5, 600);
+    paintUnits(ctx, layout, data, 1, true);
+    expect(ctx.calls.filter((c) => c.op === "fillRect")).toHaveLength(2 * 2 * 5);
+  });
+
+  it("draws x_t → h_t edges for each step reached and h_{t−1} → h_t after the first", () => {
+    const ctx = new FakeCtx();
+    const layout = layoutRecurrent(3, specs, 0, 600);
+    expect(paintEdges(ctx, layout, data, 1, [null, null, null])).toBe(2 * 2 + 4);
+    const picked = { input: Uint32Array.of(1), recurrent: Uint32Array.of(0, 3) };
+    expect(paintEdges(new FakeCtx(), layout, data, 2, [null, picked, null])).toBe(3 + 2 * 2);
+  });
+
+  it("writes each step's token under its column, whitespace made visible", () => {
+    const ctx = new FakeCtx();
+    paintLabels(ctx, layoutRecurrent(3, specs, 0, 600), data, 2, false, (b) => `band ${b}`);
+    const texts = ctx.calls.filter((c) => c.op === "fillText").map((c) => c.text);
+    expect(texts).toEqual(expect.arrayContaining(["a", "␣", "↵", "t=2", "band 0", "band 2"]));
   });
 });
 

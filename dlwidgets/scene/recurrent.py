@@ -102,10 +102,12 @@ class RecurrentScene:
 
     @property
     def steps(self) -> int:
+        """How many time steps are drawn."""
         return int(self.inputs.shape[0])
 
     @property
     def gates(self) -> tuple[str, ...]:
+        """The cell's gate names: LSTM i, f, g, o; GRU r, z, n; none for a plain RNN."""
         return GATES[self.kind]
 
 

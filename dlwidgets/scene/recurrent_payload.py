@@ -15,6 +15,9 @@ from dlwidgets.wire import encode
 
 
 def topology(scene: RecurrentScene) -> dict[str, Any]:
+    """The structure: the cell, its gates, the steps drawn, and the bands bottom to top
+    (input ``x``, each stacked layer ``h0``, ``h1``…, output ``y``) with the true index
+    of each unit drawn."""
     bands: list[dict[str, Any]] = [
         _band("x", "input", -1, scene.input_units, scene.input_size),
         *(_band(f"h{b.layer}", "hidden", b.layer, b.units, b.total_units) for b in scene.bands),
@@ -38,6 +41,9 @@ def topology(scene: RecurrentScene) -> dict[str, Any]:
 
 
 def values(scene: RecurrentScene, revision: int) -> dict[str, Any]:
+    """One input's numbers: per band its arrays as binary (``a``: the values drawn; for
+    hidden bands also the sums, initial state, weights drawn, gates and cell state), the
+    step labels and the colour ranges."""
     hidden = [b.h for b in scene.bands]
     cells = [b.cell for b in scene.bands if b.cell is not None]
     bands: list[dict[str, Any]] = [{"a": encode(scene.inputs)}]

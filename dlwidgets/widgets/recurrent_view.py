@@ -107,6 +107,7 @@ class RecurrentView(Stepping, anywidget.AnyWidget):
 
     @property
     def model(self) -> nn.Module:
+        """The live model this view draws (until :meth:`close`)."""
         if self._model is None:
             raise DlwidgetsError("this RecurrentView is closed; create a new one to draw the model")
         return self._model

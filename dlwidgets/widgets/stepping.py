@@ -17,9 +17,11 @@ class Stepping:
         raise NotImplementedError
 
     def step_forward(self) -> None:
+        """One step on (no further than the last)."""
         self.step = min(self.step + 1, self.steps - 1)
 
     def step_back(self) -> None:
+        """One step back (no further than the first)."""
         self.step = max(self.step - 1, 0)
 
     def play(self, interval: float | None = None) -> None:
@@ -33,4 +35,5 @@ class Stepping:
         self.playing = True
 
     def pause(self) -> None:
+        """Stop playing; the step stays where it is."""
         self.playing = False

@@ -162,6 +162,7 @@ def build_recurrent_scene(
     """
     name, module = find_recurrent(model, layer)
     kind = type(module).__name__
+    name = name or kind  # the model is the recurrent module itself
     label = f"layer {name!r} ({module})"
     if module.bidirectional:
         raise UnsupportedModelError(

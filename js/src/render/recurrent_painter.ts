@@ -120,7 +120,9 @@ export function paintUnits(ctx: Ctx2D, layout: RecurrentLayout, data: RecurrentD
       ctx.lineWidth = geometry.r > 3 ? 1 : 0.5;
       for (let u = 0; u < band.info.units; u++) {
         const p = unitPoint(layout, b, t, u);
-        ctx.fillStyle = future ? "#ffffff" : css(diverging(data.value(b, t, u) / range));
+        // Later steps: outlined, or a pale dot where units are too small to outline.
+        const blank = geometry.r > 2 ? "#ffffff" : "#e4e6e9";
+        ctx.fillStyle = future ? blank : css(diverging(data.value(b, t, u) / range));
         ctx.beginPath();
         ctx.arc(p.x, p.y, geometry.r, 0, 2 * Math.PI);
         ctx.fill();

@@ -69,6 +69,8 @@ class RecurrentViewController {
   private layoutKey = "";
   private layoutWidth = 0;
   private shownStep = -1;
+  private readonly cache = document.createElement("canvas");
+  private cacheKey = "";
   private readonly resize: ResizeObserver;
   private choice: (EdgeChoice | null)[] = [];
   private seen: { topology?: RecurrentTopology; values?: RecurrentValues } = {};
@@ -288,27 +290,44 @@ class RecurrentViewController {
 
   // -- drawing ----------------------------------------------------------------------
 
+  /** The drawing is cached once per step, input and layout; hovering only adds rings over it. */
   private draw(): void {
     const data = this.data;
     const layout = this.layout;
     const ctx = this.canvas.getContext("2d");
     if (data === null || layout === null || ctx === null) return;
-    const dpr = window.devicePixelRatio || 1;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, layout.width, layout.height);
     const step = this.model.get("step");
     const gates = this.model.get("show_gates");
-    paintCurrentStep(ctx, layout, step);
-    const edges = paintEdges(ctx, layout, data, step, this.choice);
-    paintHeadLinks(ctx, layout, data, step);
-    const units = paintUnits(ctx, layout, data, step, gates);
-    paintLabels(ctx, layout, data, step, gates, (b) => this.bandName(data.bands[b]!.info.name));
+    const key = `${data.values.revision}:${this.layoutKey}:${step}:${gates}:${this.model.get("lang")}`;
+    if (key !== this.cacheKey) {
+      this.paintCache(data, layout, step, gates);
+      this.cacheKey = key;
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.drawImage(this.cache, 0, 0);
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const selected = this.selectedHit();
     if (selected !== null) paintRing(ctx, layout, selected, "#111111");
     if (this.hover !== null) paintRing(ctx, layout, this.hover, "#9a6700");
     if (step !== this.shownStep) this.scrollTo(layout, step);
     this.shownStep = step;
     this.root.dataset.drawnStep = String(step);
+  }
+
+  private paintCache(data: RecurrentData, layout: RecurrentLayout, step: number, gates: boolean): void {
+    this.cache.width = this.canvas.width;
+    this.cache.height = this.canvas.height;
+    const ctx = this.cache.getContext("2d");
+    if (ctx === null) return;
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    paintCurrentStep(ctx, layout, step);
+    const edges = paintEdges(ctx, layout, data, step, this.choice);
+    paintHeadLinks(ctx, layout, data, step);
+    const units = paintUnits(ctx, layout, data, step, gates);
+    paintLabels(ctx, layout, data, step, gates, (b) => this.bandName(data.bands[b]!.info.name));
     this.root.dataset.units = String(units);
     this.root.dataset.edges = String(edges);
   }

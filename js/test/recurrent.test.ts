@@ -75,9 +75,9 @@ describe("recurrentArithmetic", () => {
     const { title, rows } = recurrentArithmetic(lstm(), 1, 1, 1, strings("en"));
     expect(title).toBe("lstm · layer 0 · t = 1 · unit 3");
     const byKey = Object.fromEntries(rows.map((r) => [r.key, r]));
-    expect(Object.keys(byKey)).toEqual(["prev", "i", "f", "g", "o", "cprev", "c", "h"]);
-    expect(byKey.i!.label).toBe("i = σ(1.0100 − 0.9900)");
-    expect(byKey.g!.label).toBe("g = tanh(1.0100 − 0.9900)");
+    expect(Object.keys(byKey)).toEqual(["prev", "gate-i", "gate-f", "gate-g", "gate-o", "cprev", "c", "h"]);
+    expect(byKey["gate-i"]!.label).toBe("i = σ(1.0100 − 0.9900)");
+    expect(byKey["gate-g"]!.label).toBe("g = tanh(1.0100 − 0.9900)");
     expect(byKey.c!.label).toBe("c_t = f·c_{t−1} + i·g = 0.0100·2.0000 + 0.0100·0.0100");
     expect(byKey.c!.numeric).toBe(4);
     expect(byKey.h!.numeric).toBeCloseTo(0.3, 6);

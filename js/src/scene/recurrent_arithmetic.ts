@@ -46,7 +46,7 @@ export function recurrentArithmetic(data: RecurrentData, b: number, t: number, u
     names.forEach((name, g) => {
       const [a, c] = sums(g);
       const fn = name === "g" ? "tanh" : SIGMA;
-      rows.push(row(name, `${name} = ${fn}(${plus(a, c)})`, data.gate(b, g, t, u)));
+      rows.push(row(`gate-${name}`, `${name} = ${fn}(${plus(a, c)})`, data.gate(b, g, t, u)));
     });
     const [i, f, g, o] = [0, 1, 2, 3].map((k) => data.gate(b, k, t, u)) as [number, number, number, number];
     const cPrev = data.previous(b, t, u, true);
@@ -62,9 +62,9 @@ export function recurrentArithmetic(data: RecurrentData, b: number, t: number, u
     const [nIh, nHh] = sums(2);
     const [r, z, n] = [0, 1, 2].map((k) => data.gate(b, k, t, u)) as [number, number, number];
     rows.push(
-      row("r", `r = ${SIGMA}(${plus(rIh, rHh)})`, r),
-      row("z", `z = ${SIGMA}(${plus(zIh, zHh)})`, z),
-      row("n", `n = tanh(W_in·${input} + b_in + r·(W_hn·h_{t−1} + b_hn)) = tanh(${plus(nIh, nHh, `${formatNumber(r)}·`)})`, n),
+      row("gate-r", `r = ${SIGMA}(${plus(rIh, rHh)})`, r),
+      row("gate-z", `z = ${SIGMA}(${plus(zIh, zHh)})`, z),
+      row("gate-n", `n = tanh(W_in·${input} + b_in + r·(W_hn·h_{t−1} + b_hn)) = tanh(${plus(nIh, nHh, `${formatNumber(r)}·`)})`, n),
       row("h", `h_t = (1 − z)·n + z·h_{t−1} = ${factor(1 - z)}·${factor(n)} + ${factor(z)}·${factor(hPrev)}`, h),
     );
   }

@@ -26,7 +26,7 @@ export interface BandSpec {
   hidden: boolean;
 }
 
-export const MARGIN = { top: 24, bottom: 40, left: 64, right: 24 } as const;
+export const MARGIN = { top: 24, bottom: 40, left: 88, right: 24 } as const;
 const BAND_GAP = 34;
 const HIDDEN_HEIGHT = 240; // the most a hidden band takes; spacing shrinks to fit
 const OTHER_HEIGHT = 150;

@@ -26,13 +26,13 @@ export interface BandSpec {
   hidden: boolean;
 }
 
-export const MARGIN = { top: 24, bottom: 40, left: 88, right: 24 } as const;
+export const MARGIN = { top: 24, bottom: 40, left: 88, right: 16 } as const;
 const BAND_GAP = 34;
 const HIDDEN_HEIGHT = 240; // the most a hidden band takes; spacing shrinks to fit
 const OTHER_HEIGHT = 150;
 const MAX_DY = 22;
 // Bands sit this far either side of the column centre: less when columns are narrow.
-const STAGGER = { min: 7, max: 28 } as const;
+const STAGGER = { min: 6, max: 28 } as const;
 
 /**
  * Bands listed bottom to top; `gates`: squares beside each hidden unit
@@ -42,17 +42,18 @@ export function layoutRecurrent(steps: number, bands: BandSpec[], gates: number,
   const sized = bands.map((band) => {
     const room = band.hidden ? HIDDEN_HEIGHT : OTHER_HEIGHT;
     const dy = Math.min(MAX_DY, room / Math.max(1, band.units));
-    return { dy, r: Math.max(1.5, Math.min(8, dy * 0.4)), units: band.units };
+    // Inputs and outputs are drawn a little smaller than the hidden state, the subject.
+    return { dy, r: Math.max(1.5, Math.min(band.hidden ? 8 : 6, dy * 0.4)), units: band.units };
   });
   const hiddenDy = Math.min(...sized.map((b, i) => (bands[i]!.hidden ? b.dy : MAX_DY)));
   const size = gates > 0 ? Math.max(3, Math.min(6, hiddenDy - 2)) : 0;
   const gateWidth = gates * (size + 1);
   const radius = Math.max(...sized.map((b) => b.r));
   // The narrowest column keeps its bands apart and the gates clear of the next column.
-  const column = 2 * STAGGER.min + 2 * radius + gateWidth + 8;
+  const column = 2 * STAGGER.min + 2 * radius + gateWidth + 6;
   const full = Math.max(width, MARGIN.left + MARGIN.right + column * steps);
   const spacing = (full - MARGIN.left - MARGIN.right) / Math.max(1, steps);
-  const stagger = Math.min(STAGGER.max, Math.max(STAGGER.min, (spacing - 2 * radius - gateWidth - 8) / 2));
+  const stagger = Math.min(STAGGER.max, Math.max(STAGGER.min, (spacing - 2 * radius - gateWidth - 6) / 2));
   const columns = Array.from({ length: steps }, (_, t) => MARGIN.left + spacing * (t + 0.5));
   // Heights from the bottom band up: y grows downward, so the top band is placed first.
   const heights = sized.map((b) => b.dy * Math.max(1, b.units));
@@ -61,7 +62,8 @@ export function layoutRecurrent(steps: number, bands: BandSpec[], gates: number,
   const placed: BandLayout[] = new Array(bands.length);
   for (let b = bands.length - 1; b >= 0; b--) {
     const band = sized[b]!;
-    const offset = (b % 2 === 0 ? -1 : 1) * stagger;
+    // Inputs and outputs sit further out, so that the x_t → h_t edges fan even in narrow columns.
+    const offset = (b % 2 === 0 ? -1 : 1) * (bands[b]!.hidden ? stagger : Math.max(stagger, 0.3 * spacing));
     placed[b] = { x: offset, y0: top + band.dy / 2, dy: band.dy, r: band.r, units: band.units };
     top += heights[b]! + BAND_GAP;
   }

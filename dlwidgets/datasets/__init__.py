@@ -1,5 +1,4 @@
-"""Small built-in data sets, seeded, as torch tensors."""
-
-from dlwidgets.datasets.sequences import CharText, char_text, count_ones, sine_windows
-
-__all__ = ["CharText", "char_text", "count_ones", "sine_windows"]
+from dlwidgets.datasets.sequences import CharText as CharText
+from dlwidgets.datasets.sequences import char_text as char_text
+from dlwidgets.datasets.sequences import count_ones as count_ones
+from dlwidgets.datasets.sequences import sine_windows as sine_windows

@@ -125,6 +125,14 @@ def test_given_initial_state_unbatched_input_and_no_bias() -> None:
     assert scene.samples == 1 and scene.agreement < 1e-5
 
 
+def test_dropout_between_layers_in_training_shows_in_the_agreement() -> None:
+    torch.manual_seed(0)
+    lstm = nn.LSTM(3, 4, num_layers=2, dropout=0.5)
+    x = torch.randn(5, 2, 3)
+    assert build_recurrent_scene(lstm.eval(), x).agreement < 1e-5
+    assert build_recurrent_scene(lstm.train(), x).agreement > 1e-3  # the page says so
+
+
 def test_labels_from_a_vocabulary_tokens_or_values() -> None:
     model = CharModel()
     ids = torch.tensor([[1, 2, 3, 4], [5, 6, 7, 8]])

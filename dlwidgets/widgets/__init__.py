@@ -3,5 +3,6 @@
 from dlwidgets.widgets.feature_map_view import FeatureMapView
 from dlwidgets.widgets.inspector import Inspector
 from dlwidgets.widgets.network_view import NetworkView
+from dlwidgets.widgets.recurrent_view import RecurrentView
 
-__all__ = ["FeatureMapView", "Inspector", "NetworkView"]
+__all__ = ["FeatureMapView", "Inspector", "NetworkView", "RecurrentView"]

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -174,3 +175,19 @@ def run_cell(page, index: int) -> None:  # type: ignore[no-untyped-def]
 def first_view(page):  # type: ignore[no-untyped-def]
     """The first NetworkView in the notebook on screen."""
     return page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output .dlw-network").first
+
+
+def wait_for_json(path: Path, until: Any = None, timeout: float = 30) -> Any:
+    """The JSON a notebook's kernel wrote to `path`, once it exists (and satisfies `until`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if path.exists():
+            try:
+                value = json.loads(path.read_text())
+            except json.JSONDecodeError:
+                value = None
+            if value is not None and (until is None or until(value)):
+                return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the kernel did not write the expected {path.name}")
+        time.sleep(0.1)

@@ -29,11 +29,12 @@ def test_notebook_runs(path: Path) -> None:
             assert output.get("output_type") != "error", f"{path}: {output.get('evalue')}"
     # The view's state is saved with the notebook, so the drawing survives without a kernel.
     states = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-    # A NetworkView keeps its columns in "topology", a FeatureMapView in "structure".
+    # A NetworkView and a RecurrentView keep their structure in "topology" (columns;
+    # bands over time steps), a FeatureMapView in "structure".
     views = [
         s["state"].get("topology") or s["state"].get("structure")
         for s in states.values()
         if "topology" in s["state"] or "structure" in s["state"]
     ]
-    assert views, f"{path} saved no NetworkView or FeatureMapView state"
-    assert all(view["columns"] for view in views)
+    assert views, f"{path} saved no view state"
+    assert all(view.get("columns") or view.get("bands") for view in views)

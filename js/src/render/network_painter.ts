@@ -53,7 +53,7 @@ export interface EdgeStyle {
 }
 
 /** `count`: edges drawn in this column pair; dense pairs are thinned so they stay readable. */
-function edgeStyle(level: number, positive: boolean, faded: boolean, count: number): EdgeStyle {
+export function edgeStyle(level: number, positive: boolean, faded: boolean, count: number): EdgeStyle {
   const t = (level + 0.5) / WIDTH_LEVELS;
   const density = Math.sqrt(Math.min(1, SPARSE_EDGES / Math.max(1, count)));
   const alpha = (0.2 + 0.7 * t) * (faded ? FADED_ALPHA : 1) * Math.max(0.25, density);

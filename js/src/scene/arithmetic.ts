@@ -16,7 +16,7 @@ export interface Arithmetic {
   rows: Row[];
 }
 
-function row(key: string, label: string, numeric: number, text?: string): Row {
+export function row(key: string, label: string, numeric: number, text?: string): Row {
   return { key, label, value: text ?? formatNumber(numeric), numeric };
 }
 

@@ -20,6 +20,7 @@ from dlwidgets.errors import DlwidgetsError
 from dlwidgets.scene import NetworkScene, build_scene, payload
 from dlwidgets.scene.steps import Step, describe_step, step_count
 from dlwidgets.widgets.inputs import editor_for, with_sample
+from dlwidgets.widgets.stepping import Stepping
 from dlwidgets.widgets.watch import Watcher
 
 # The inputs of a forward pass: positional and keyword.
@@ -30,7 +31,7 @@ STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 LANGUAGES = ("en", "vi")
 
 
-class NetworkView(anywidget.AnyWidget):
+class NetworkView(Stepping, anywidget.AnyWidget):
     """Draw ``model`` on its inputs: every unit a neuron, every weight an edge.
 
     Layers whose output is one feature vector per sample are drawn as
@@ -178,25 +179,6 @@ class NetworkView(anywidget.AnyWidget):
     def refresh(self) -> None:
         """Re-read the weights (after training) and redraw the last input."""
         self._redraw(self._inputs, target=self._target)
-
-    def step_forward(self) -> None:
-        self.step = min(self.step + 1, self.steps - 1)
-
-    def step_back(self) -> None:
-        self.step = max(self.step - 1, 0)
-
-    def play(self, interval: float | None = None) -> None:
-        """Walk the steps in the page, one per ``interval`` s (from the start if at the end)."""
-        if interval is not None:
-            if interval <= 0:
-                raise ValueError(f"interval must be positive, got {interval}")
-            self.interval = interval
-        if self.step >= self.steps - 1:
-            self.step = 0
-        self.playing = True
-
-    def pause(self) -> None:
-        self.playing = False
 
     def apply_update(self, lr: float | None = None) -> None:
         """Write ``w − lr·∂L/∂w`` into the model (one SGD step) and redraw."""

@@ -4,7 +4,8 @@ import { paintEdges, paintLabels, paintUnits, visible } from "../src/render/recu
 import { RecurrentData, type RecurrentTopology, type RecurrentValues } from "../src/scene/recurrent";
 import { recurrentArithmetic, strongestHidden } from "../src/scene/recurrent_arithmetic";
 import { gatePoint, layoutRecurrent, MARGIN, unitAt, unitPoint } from "../src/scene/recurrent_layout";
-import { coalesced, stepperKey } from "../src/ui/player";
+import { coalesced } from "../src/ui/coalesce";
+import { stepperKey } from "../src/ui/player";
 import { FakeCtx } from "./fake_ctx";
 
 const wire = (shape: number[], data: number[]) => ({ dtype: "float32", shape, data });

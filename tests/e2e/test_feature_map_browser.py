@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.harness.lab import Lab, open_notebook, run_cell
+from tests.harness.lab import Lab, open_notebook, run_cell, wait_for_json
 
 pytestmark = pytest.mark.browser
 
@@ -55,16 +53,6 @@ PIXEL = """(el, [x, y]) => {
 }"""
 
 
-def _wait_for_file(path: Path, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the kernel did not write {path.name}")
-        time.sleep(0.1)
-    time.sleep(0.05)
-    return json.loads(path.read_text())
-
-
 def _centre(view, layer: str, channel: int, y: int, x: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
     view.locator("canvas.dlw-canvas").scroll_into_view_if_needed()
     found = view.evaluate("(el, p) => el.dlwidgetsView.pixelCenter(...p)", [layer, channel, y, x])
@@ -102,7 +90,7 @@ def test_feature_maps_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     page.wait_for_function(
         "el => el.dataset.drawnRevision === '0'", arg=view.element_handle(), timeout=30_000
     )
-    expected = _wait_for_file(tmp_path / "expected.json")
+    expected = wait_for_json(tmp_path / "expected.json")
     labels = view.locator(".dlw-column-label").all_inner_texts()
     assert len(labels) == 7 and "Conv2d → ReLU" in labels[1] and "MaxPool2d" in labels[2]
     assert "softmax" in labels[-1]
@@ -117,7 +105,7 @@ def test_feature_maps_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     # click: the kernel hears the pixel, and the page draws its receptive field
     centre = _centre(view, LAYER, CHANNEL, Y, X)
     page.mouse.click(centre["x"], centre["y"])
-    selected = _wait_for_file(tmp_path / "selected.json")
+    selected = wait_for_json(tmp_path / "selected.json")
     assert selected == {"layer": LAYER, "channel": CHANNEL, "y": Y, "x": X}
     panel = view.locator(".dlw-conv-panel")
     panel.wait_for(state="visible", timeout=30_000)
@@ -163,7 +151,7 @@ def test_feature_maps_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     page.wait_for_function(
         "el => el.dataset.drawnRevision === '1'", arg=view.element_handle(), timeout=30_000
     )
-    expected2 = _wait_for_file(tmp_path / "expected2.json")
+    expected2 = wait_for_json(tmp_path / "expected2.json")
     assert _close(_hover(page, view, LAYER, CHANNEL, Y, X)["value"], expected2["a3"][CHANNEL][Y][X])
     page.wait_for_function(
         "([el, a]) => Math.abs(Number(el.querySelector("

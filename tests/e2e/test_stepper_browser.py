@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.harness.lab import Lab, first_view, open_notebook, run_cell
+from tests.harness.lab import Lab, first_view, open_notebook, run_cell, wait_for_json
 
 pytestmark = pytest.mark.browser
 
@@ -58,22 +55,6 @@ view
 '''
 
 
-def _read(path: Path, until: Any = None, timeout: float = 30) -> Any:
-    """The JSON the kernel wrote, once it exists (and satisfies `until`)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if path.exists():
-            try:
-                value = json.loads(path.read_text())
-            except json.JSONDecodeError:
-                value = None
-            if value is not None and (until is None or until(value)):
-                return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the kernel did not write the expected {path.name}")
-        time.sleep(0.1)
-
-
 def _drawn_step(page, view, step: int) -> None:  # type: ignore[no-untyped-def]
     """Wait until the page has drawn `step`, signals arrived (the animation is over)."""
     page.wait_for_function(
@@ -103,16 +84,16 @@ def test_stepping_and_the_arithmetic(lab: Lab, page, tmp_path: Path, artifacts: 
     view = first_view(page)
     view.wait_for(state="visible", timeout=60_000)
     _drawn_step(page, view, 3)
-    expected = _read(tmp_path / "expected.json")
+    expected = wait_for_json(tmp_path / "expected.json")
     stepper = view.locator(".dlw-stepper")
 
     # from the first step, pressing forward twice reaches layer 2; the kernel follows
     stepper.locator("[data-action=first]").click()
-    assert _read(tmp_path / "step.json", until=lambda s: s == 0) == 0
+    assert wait_for_json(tmp_path / "step.json", until=lambda s: s == 0) == 0
     for _ in range(2):
         stepper.locator("[data-action=forward]").click()
     _drawn_step(page, view, 2)
-    assert _read(tmp_path / "step.json", until=lambda s: s == 2) == 2
+    assert wait_for_json(tmp_path / "step.json", until=lambda s: s == 2) == 2
     assert "2" in stepper.locator(".dlw-step-label").inner_text()
     # layer 2's neurons show their values; the output layer is not reached yet (white)
     strongest = max(range(8), key=lambda i: abs(expected["a2"][i]))
@@ -147,7 +128,7 @@ def test_stepping_and_the_arithmetic(lab: Lab, page, tmp_path: Path, artifacts: 
     # keyboard: the arrow key steps when the view has focus
     view.focus()
     page.keyboard.press("ArrowRight")
-    assert _read(tmp_path / "step.json", until=lambda s: s == 3) == 3
+    assert wait_for_json(tmp_path / "step.json", until=lambda s: s == 3) == 3
 
     # setting view.step from Python moves the page
     run_cell(page, 1)
@@ -174,7 +155,7 @@ def test_pad_and_edits(lab: Lab, page, tmp_path: Path, editable: bool) -> None: 
     run_cell(page, 0)
     view = first_view(page)
     view.wait_for(state="visible", timeout=60_000)
-    first = _read(tmp_path / "kernel.json")
+    first = wait_for_json(tmp_path / "kernel.json")
     assert first["input_sum"] == 0
 
     # drawing on the pad runs the model on the drawing; the page and the kernel agree
@@ -186,7 +167,7 @@ def test_pad_and_edits(lab: Lab, page, tmp_path: Path, editable: bool) -> None: 
     for k in range(12):
         page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * (0.2 + 0.05 * k))
     page.mouse.up()
-    drawn = _read(tmp_path / "kernel.json", until=lambda k: k["revision"] >= 1)
+    drawn = wait_for_json(tmp_path / "kernel.json", until=lambda k: k["revision"] >= 1)
     assert drawn["input_sum"] > 0
     assert drawn["output"] == pytest.approx(drawn["plain"], abs=1e-5)
     assert drawn["output"] != pytest.approx(first["output"], abs=1e-4)
@@ -206,13 +187,13 @@ def test_pad_and_edits(lab: Lab, page, tmp_path: Path, editable: bool) -> None: 
     if not editable:
         page.wait_for_timeout(500)
         assert editor.is_hidden()
-        assert _read(tmp_path / "kernel.json")["w"] == drawn["w"]
+        assert wait_for_json(tmp_path / "kernel.json")["w"] == drawn["w"]
         return
     editor.wait_for(state="visible")
     assert float(editor.locator("input").input_value()) == pytest.approx(drawn["w"], abs=1e-5)
     editor.locator("input").fill(str(drawn["w"] + 1.5))
     editor.locator("input").press("Enter")
-    edited = _read(tmp_path / "kernel.json", until=lambda k: k["revision"] >= 2)
+    edited = wait_for_json(tmp_path / "kernel.json", until=lambda k: k["revision"] >= 2)
     assert edited["w"] == pytest.approx(drawn["w"] + 1.5, abs=1e-6)
     expected_change = 1.5 * drawn["hidden"][7]
     assert edited["output"][4] - drawn["output"][4] == pytest.approx(expected_change, abs=1e-4)

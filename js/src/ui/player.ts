@@ -41,16 +41,3 @@ export function stepperKey(
   };
   return actions[key] ?? null;
 }
-
-/** `fn` run once per microtask however often the result is called (traits arrive together). */
-export function coalesced(fn: () => void): () => void {
-  let queued = false;
-  return () => {
-    if (queued) return;
-    queued = true;
-    queueMicrotask(() => {
-      queued = false;
-      fn();
-    });
-  };
-}

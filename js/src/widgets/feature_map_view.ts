@@ -15,7 +15,8 @@ import { ConvPanel, type Detail } from "../ui/conv_panel";
 import { featureMapStrings, type FeatureMapStrings } from "../ui/feature_map_strings";
 import type { Row } from "../ui/rows";
 import { selectElement } from "../ui/select";
-import { Tooltip } from "../ui/tooltip";
+import { createStage } from "../ui/stage";
+import type { Tooltip } from "../ui/tooltip";
 
 interface Pixel {
   layer: string;
@@ -77,14 +78,7 @@ class FeatureMapController {
     this.note = document.createElement("div");
     this.note.className = "dlw-reduction";
     this.root.appendChild(this.note);
-    this.stage = document.createElement("div");
-    this.stage.className = "dlw-stage";
-    this.canvas = document.createElement("canvas");
-    this.canvas.className = "dlw-canvas";
-    this.labels = document.createElement("div");
-    this.labels.className = "dlw-labels";
-    this.stage.append(this.canvas, this.labels);
-    this.tooltip = new Tooltip(this.stage);
+    ({ stage: this.stage, canvas: this.canvas, labels: this.labels, tooltip: this.tooltip } = createStage());
     this.root.appendChild(this.stage);
     this.legend = document.createElement("div");
     this.legend.className = "dlw-legend";

@@ -41,11 +41,14 @@ import { IDENTITY, isIdentity, panBy, toLayout, toView, zoomAt, type Viewport } 
 import { ArithmeticPanel } from "../ui/arithmetic_panel";
 import { Banner } from "../ui/banner";
 import { InputEditor, type EditorSpec } from "../ui/input_editor";
+import { coalesced } from "../ui/coalesce";
 import { Legend } from "../ui/legend";
+import { Player, stepperKey } from "../ui/player";
 import type { Row } from "../ui/rows";
 import { selectElement } from "../ui/select";
 import { Stepper } from "../ui/stepper";
-import { Tooltip } from "../ui/tooltip";
+import { createStage } from "../ui/stage";
+import type { Tooltip } from "../ui/tooltip";
 import { ValueEditor } from "../ui/value_editor";
 
 interface Selection {
@@ -131,10 +134,8 @@ class NetworkViewController {
   private panelKey = ""; // what the legend and the arithmetic panel last showed
   private shownStep = -1;
   private hover: UnitRef | null = null;
-  private syncQueued = false;
   private frames = 0;
-  private timer: number | null = null;
-  private timerInterval = 0;
+  private readonly player = new Player();
   private animationFrame: number | null = null;
   private markedRevision = -1;
   private styleCache: { key: string; data: NetworkData; style: PhaseStyle } | null = null;
@@ -190,14 +191,7 @@ class NetworkViewController {
     this.editor = new InputEditor(top, (values) => this.sendInput(values));
     this.root.appendChild(top);
 
-    this.stage = document.createElement("div");
-    this.stage.className = "dlw-stage";
-    this.canvas = document.createElement("canvas");
-    this.canvas.className = "dlw-canvas";
-    this.labels = document.createElement("div");
-    this.labels.className = "dlw-labels";
-    this.stage.append(this.canvas, this.labels);
-    this.tooltip = new Tooltip(this.stage);
+    ({ stage: this.stage, canvas: this.canvas, labels: this.labels, tooltip: this.tooltip } = createStage());
     this.valueEditor = new ValueEditor(this.stage);
     this.root.appendChild(this.stage);
     this.arithmeticPanel = new ArithmeticPanel(this.root);
@@ -281,7 +275,7 @@ class NetworkViewController {
   dispose(): void {
     for (const name of TRAITS) this.model.off(`change:${name}`, this.onChange);
     this.model.off("msg:custom", this.onMessage);
-    this.stopTimer();
+    this.player.stop();
     this.resize.disconnect();
     this.root.remove();
   }
@@ -310,14 +304,7 @@ class NetworkViewController {
   }
 
   // Several traits arrive in one message; handle them together once.
-  private queueSync(): void {
-    if (this.syncQueued) return;
-    this.syncQueued = true;
-    queueMicrotask(() => {
-      this.syncQueued = false;
-      this.sync();
-    });
-  }
+  private readonly queueSync = coalesced(() => this.sync());
 
   private sync(): void {
     try {
@@ -428,31 +415,11 @@ class NetworkViewController {
   // -- playing ----------------------------------------------------------------------
 
   private syncTimer(): void {
-    const playing = this.model.get("playing");
-    if (!playing) {
-      this.stopTimer();
-      return;
-    }
-    const interval = Math.max(50, this.model.get("interval") * 1000);
-    if (this.timer !== null && interval === this.timerInterval) return;
-    this.stopTimer(); // a new speed takes effect at once
-    this.timerInterval = interval;
-    this.timer = window.setInterval(
-      () => {
-        const next = this.model.get("step") + 1;
-        if (next >= this.steps) {
-          this.set("playing", false);
-          return;
-        }
-        this.set("step", next);
-      },
-      interval,
-    );
-  }
-
-  private stopTimer(): void {
-    if (this.timer !== null) window.clearInterval(this.timer);
-    this.timer = null;
+    this.player.sync(this.model.get("playing"), this.model.get("interval"), () => {
+      const next = this.model.get("step") + 1;
+      if (next >= this.steps) this.set("playing", false);
+      else this.set("step", next);
+    });
   }
 
   // -- drawing ----------------------------------------------------------------------
@@ -953,16 +920,14 @@ class NetworkViewController {
 
   private onKey(event: KeyboardEvent): void {
     if (event.target !== this.root && event.target !== this.canvas) return;
-    const step = this.model.get("step");
-    const actions: Record<string, () => void> = {
-      ArrowRight: () => this.go(step + 1),
-      ArrowLeft: () => this.go(step - 1),
-      Home: () => this.go(0),
-      End: () => this.go(this.steps - 1),
-      " ": () => this.set("playing", !this.model.get("playing")),
-    };
-    const action = actions[event.key];
-    if (action === undefined) return;
+    const action = stepperKey(
+      event.key,
+      this.model.get("step"),
+      this.steps,
+      (step) => this.go(step),
+      () => this.set("playing", !this.model.get("playing")),
+    );
+    if (action === null) return;
     event.preventDefault();
     action();
   }

@@ -13,7 +13,8 @@ import { ArithmeticPanel } from "../ui/arithmetic_panel";
 import { Banner } from "../ui/banner";
 import { Legend } from "../ui/legend";
 import type { Row } from "../ui/rows";
-import { coalesced, Player, stepperKey } from "../ui/player";
+import { coalesced } from "../ui/coalesce";
+import { Player, stepperKey } from "../ui/player";
 import { Stepper } from "../ui/stepper";
 import { Tooltip } from "../ui/tooltip";
 

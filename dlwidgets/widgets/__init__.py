@@ -2,5 +2,6 @@
 
 from dlwidgets.widgets.inspector import Inspector
 from dlwidgets.widgets.network_view import NetworkView
+from dlwidgets.widgets.playground import Playground
 
-__all__ = ["Inspector", "NetworkView"]
+__all__ = ["Inspector", "NetworkView", "Playground"]

@@ -1,0 +1,75 @@
+"""Training in a background thread, so the notebook's kernel stays free to run cells.
+
+PyTorch releases the GIL inside its operations, so the kernel's main thread
+answers execute requests and comm messages while epochs run here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from dlwidgets.playground.trainer import Trainer
+
+
+class BackgroundTraining:
+    """Runs ``trainer.train_epoch`` in a loop on a thread of its own and calls ``publish``
+    at most ``max_fps`` times a second (frames in between are skipped, never queued).
+
+    :meth:`stop` asks the loop to end and waits for the epoch in flight, so the
+    model is consistent when it returns. An exception ends the loop and goes to
+    ``on_error``.
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        publish: Callable[[], None],
+        *,
+        max_fps: float = 30.0,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        if not max_fps > 0:
+            raise ValueError(f"max_fps must be positive, got {max_fps}")
+        self._trainer = trainer
+        self._publish = publish
+        self._period = 1.0 / max_fps
+        self._on_error = on_error
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the training thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start training (nothing happens if it already runs)."""
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="dlwidgets-playground", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the epoch in flight and wait for it."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def _loop(self) -> None:
+        last = 0.0
+        try:
+            while not self._stop.is_set():
+                self._trainer.train_epoch()
+                now = time.monotonic()
+                if now - last >= self._period and not self._stop.is_set():
+                    last = now
+                    self._publish()
+                time.sleep(0)  # let the kernel's own thread take the GIL between epochs
+        except BaseException as exc:  # a thread's failure must reach the user
+            self._stop.set()
+            if self._on_error is not None:
+                self._on_error(exc)

@@ -33,7 +33,7 @@ interface Traits {
 }
 
 const TRAITS = ["settings", "hidden", "fixed", "points", "frame", "playing", "error", "lang"] as const;
-const HEADER = 64; // room above the tiles for each layer's buttons
+const HEADER = 74; // room above the tiles for each layer's buttons
 const LABELS = 64; // room left of the input tiles for the feature names
 const OUTPUT_SIZE = 260;
 const FEATURE_LABELS: Record<string, string> = {

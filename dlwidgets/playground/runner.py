@@ -8,9 +8,30 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import torch
 
 from dlwidgets.playground.trainer import Trainer
+
+
+@contextmanager
+def _one_intra_op_thread() -> Iterator[None]:
+    """This thread runs its torch ops on itself alone while inside.
+
+    The Playground's matrices are tiny: spreading them over torch's thread pool
+    only costs synchronisation, up to ten times the work itself when the
+    machine is busy. The setting is this thread's own (OpenMP and MKL keep it
+    per thread); it is put back on the way out, because threads started
+    meanwhile take it as their default.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 class BackgroundTraining:
@@ -38,6 +59,7 @@ class BackgroundTraining:
         self._on_error = on_error
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._last = 0.0  # when the last frame was published (time.monotonic)
 
     @property
     def running(self) -> bool:
@@ -59,17 +81,42 @@ class BackgroundTraining:
         if thread is not None and thread is not threading.current_thread():
             thread.join()
 
+    def run(self, epochs: int) -> None:
+        """Train ``epochs`` epochs now, on a worker thread like the loop's, and wait for them."""
+        failure: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                with _one_intra_op_thread():
+                    for _ in range(epochs):
+                        self._trainer.train_epoch()
+            except BaseException as exc:  # raised again in the caller's thread
+                failure.append(exc)
+
+        worker = threading.Thread(target=work, name="dlwidgets-playground-step", daemon=True)
+        worker.start()
+        worker.join()
+        if failure:
+            raise failure[0]
+
     def _loop(self) -> None:
-        last = 0.0
         try:
-            while not self._stop.is_set():
-                self._trainer.train_epoch()
-                now = time.monotonic()
-                if now - last >= self._period and not self._stop.is_set():
-                    last = now
-                    self._publish()
-                time.sleep(0)  # let the kernel's own thread take the GIL between epochs
+            with _one_intra_op_thread():
+                self._train_until_stopped()
         except BaseException as exc:  # a thread's failure must reach the user
             self._stop.set()
             if self._on_error is not None:
                 self._on_error(exc)
+
+    def _train_until_stopped(self) -> None:
+        # Frames are due by the clock, not by the epoch: a long epoch still shows its progress.
+        while not self._stop.is_set():
+            self._trainer.train_epoch(after_batch=self._publish_if_due)
+            self._publish_if_due()
+            time.sleep(0)  # let the kernel's own thread take the GIL between epochs
+
+    def _publish_if_due(self) -> None:
+        now = time.monotonic()
+        if now - self._last >= self._period and not self._stop.is_set():
+            self._last = now
+            self._publish()

@@ -7,7 +7,7 @@ notebook changing a setting never see a half-done step.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,7 +97,8 @@ class Trainer:
             self._new_optimizer()
             self._order = torch.Generator().manual_seed(c.seed)
             self.epoch = 0
-            self.history = [(0, *self.losses())]
+            self.history = []
+            self._evaluate()
 
     # -- settings -----------------------------------------------------------------------
 
@@ -119,15 +120,20 @@ class Trainer:
                     keep=keep,
                 )
                 self._new_optimizer()
+                self._score()
             elif old.activation != config.activation:
                 for i, name in enumerate(config.activation):
                     self._model[2 * i + 1] = ACTIVATION_MODULES[name]()
+                self._score()
             self._optimizer.param_groups[0]["lr"] = config.learning_rate
 
     # -- training -------------------------------------------------------------------------
 
-    def train_epoch(self) -> None:
-        """One pass over the training points in shuffled batches of ``batch_size``."""
+    def train_epoch(self, after_batch: Callable[[], None] | None = None) -> None:
+        """One pass over the training points in shuffled batches of ``batch_size``.
+
+        ``after_batch`` is called after each optimiser step (still holding the lock).
+        """
         with self.lock:
             c = self.config
             model, x, y = self._model, self._x_train, self._y_train
@@ -139,8 +145,10 @@ class Trainer:
                 self._optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 self._optimizer.step()
+                if after_batch is not None:
+                    after_batch()
             self.epoch += 1
-            self.history.append((self.epoch, *self.losses()))
+            self._evaluate()
 
     def losses(self) -> tuple[float, float]:
         """Mean loss on the training and the test points (without the penalty)."""
@@ -157,9 +165,7 @@ class Trainer:
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         x, y = (self._x_train, self._y_train) if split == "train" else (self._x_test, self._y_test)
         with self.lock, torch.no_grad():
-            out = self._model(x)
-            predicted = (out[:, 0] > 0).long() if out.shape[1] == 1 else out.argmax(1)
-            return float((predicted == y).float().mean())
+            return float((_predicted(self._model(x)) == y).float().mean())
 
     def frame(self) -> Frame:
         """Losses, weights and every neuron's map over the grid, as the page draws them."""
@@ -174,19 +180,37 @@ class Trainer:
                 ]
             )
             classification = c.problem == "classification"
-            _, train_loss, test_loss = self.history[-1]
+            scores = self._scores
             return Frame(
                 epoch=self.epoch,
-                train_loss=train_loss,
-                test_loss=test_loss,
-                train_accuracy=self.accuracy("train") if classification else None,
-                test_accuracy=self.accuracy("test") if classification else None,
+                train_loss=scores[0],
+                test_loss=scores[1],
+                train_accuracy=scores[2] if classification else None,
+                test_accuracy=scores[3] if classification else None,
                 widths=widths(self._model),
                 params=params.float().cpu().numpy(),
                 maps=maps,
             )
 
     # -- internals ------------------------------------------------------------------------
+
+    def _evaluate(self) -> None:
+        """Score the network after an epoch and add the losses to the history."""
+        self._score()
+        self.history.append((self.epoch, self._scores[0], self._scores[1]))
+
+    def _score(self) -> None:
+        """Losses and accuracies on both splits, one forward pass each (accuracy 0: regression)."""
+        scores: list[float] = []
+        with torch.no_grad():
+            for x, y in ((self._x_train, self._y_train), (self._x_test, self._y_test)):
+                out = self._model(x)
+                scores.append(float(self._loss(out, y)))
+                if self.config.problem == "classification":
+                    scores.append(float((_predicted(out) == y).float().mean()))
+                else:
+                    scores.append(0.0)
+        self._scores = (scores[0], scores[2], scores[1], scores[3])
 
     def _load_data(self) -> None:
         c = self.config
@@ -214,7 +238,10 @@ class Trainer:
         if self.config.problem == "regression":
             return nn.functional.mse_loss(out[:, 0], y)
         if out.shape[1] == 1:
-            return nn.functional.binary_cross_entropy_with_logits(out[:, 0], y.float())
+            # BCE with logits written out: torch's own runs log_sigmoid through its thread
+            # pool, which costs tens of ms a batch on a busy machine
+            logit = out[:, 0]
+            return (nn.functional.softplus(logit) - y.float() * logit).mean()
         return nn.functional.cross_entropy(out, y)
 
     def _penalty(self) -> torch.Tensor | float:
@@ -225,3 +252,8 @@ class Trainer:
         if c.regularization == "l1":
             return c.regularization_rate * sum(w.abs().sum() for w in weights)
         return c.regularization_rate * 0.5 * sum(w.pow(2).sum() for w in weights)
+
+
+def _predicted(out: torch.Tensor) -> torch.Tensor:
+    """Class indices from the network's output: one logit (two classes) or one per class."""
+    return (out[:, 0] > 0).long() if out.shape[1] == 1 else out.argmax(1)

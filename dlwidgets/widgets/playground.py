@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pathlib
 import statistics
-import threading
 import time
 from collections import deque
 from typing import Any
@@ -95,7 +94,8 @@ class Playground(ipywidgets.VBox):
             settings = {"dataset": "custom", **settings, "X": X, "y": y}
         config = PlaygroundConfig.from_dict(settings)
         self._trainer = Trainer(config, device)
-        self._lock = threading.RLock()  # one frame or one change in flight at a time
+        # One lock for training, frames and changes: a frame may be sent from inside an epoch.
+        self._lock = self._trainer.lock
         self._revision = 0
         self._kernel_ms: deque[float] = deque(maxlen=300)
         self._chart_at = 0.0
@@ -199,8 +199,7 @@ class Playground(ipywidgets.VBox):
             raise ValueError(f"step(n): n must be a positive integer, got {n!r}")
         if self.playing:
             self.pause()
-        for _ in range(n):
-            self._trainer.train_epoch()
+        self._runner.run(n)
         self._publish()
 
     def reset(self) -> None:

@@ -240,6 +240,7 @@ def test_frame_holds_every_weight_and_map() -> None:
 
 
 def test_pausing_waits_for_the_epoch_in_flight() -> None:
+    threads = torch.get_num_threads()
     trainer = _trainer(dataset="spiral", samples=2000, batch_size=1)
     published = threading.Event()
     runner = BackgroundTraining(trainer, published.set, max_fps=30)
@@ -252,6 +253,21 @@ def test_pausing_waits_for_the_epoch_in_flight() -> None:
     assert trainer.epoch == epoch > 0
     assert all(torch.equal(a, b) for a, b in zip(weights, trainer.model.parameters(), strict=True))
     assert trainer.history[-1][0] == epoch  # the last epoch finished its bookkeeping
+    assert torch.get_num_threads() == threads  # the training thread's setting stayed its own
+
+
+def test_a_failing_epoch_reaches_the_caller() -> None:
+    trainer = _trainer()
+    trainer.train_epoch = lambda after_batch=None: 1 / 0  # type: ignore[method-assign]
+    errors: list[BaseException] = []
+    runner = BackgroundTraining(trainer, lambda: None, on_error=errors.append)
+    with pytest.raises(ZeroDivisionError):
+        runner.run(2)
+    runner.start()
+    deadline = time.monotonic() + 10
+    while not errors and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert isinstance(errors[0], ZeroDivisionError) and not runner.running
 
 
 # -- the widget, driven from Python --------------------------------------------------------------
@@ -339,6 +355,21 @@ def test_play_trains_in_the_background_and_pause_stops_it() -> None:
     assert pg.epoch == epoch and pg.view.frame["epoch"] == epoch
     assert decode(pg.view.frame["maps"]).shape == (7 + 4 + 2 + 1, 64, 64)
     assert pg.history[-1][0] == epoch
+    pg.close()
+
+
+def test_changes_while_playing_apply_between_batches() -> None:
+    pg = dw.Playground(dataset="spiral", samples=1000, batch_size=2)
+    pg.play()
+    for _ in range(3):
+        pg.add_neuron(0)
+        pg.set(learning_rate=0.1, activation=["relu", "tanh"])
+        pg.remove_neuron(0)
+        pg.set(activation="tanh")
+    assert pg.playing  # training went on through every change
+    pg.pause()
+    assert pg.config["layers"] == [4, 2] and pg.view.frame["widths"] == [2, 4, 2, 1]
+    assert pg.view.error == ""
     pg.close()
 
 

@@ -60,6 +60,7 @@ bench: install $(BUNDLE) $(CHROMIUM)
 	$(PY) benchmarks/transport.py
 	$(PY) benchmarks/capture.py
 	$(PY) benchmarks/render.py
+	$(PY) benchmarks/playground.py
 
 clean:
 	rm -rf $(VENV) node_modules dlwidgets/static artifacts

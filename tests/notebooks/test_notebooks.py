@@ -27,8 +27,9 @@ def test_notebook_runs(path: Path) -> None:
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error", f"{path}: {output.get('evalue')}"
-    # The view's state is saved with the notebook, so the drawing survives without a kernel.
+    # The widgets' state is saved with the notebook, so the drawings survive without a kernel.
     states = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-    views = [s for s in states.values() if "topology" in s["state"]]
-    assert views, f"{path} saved no NetworkView state"
+    ours = [s for s in states.values() if "topology" in s["state"] or "frame" in s["state"]]
+    assert ours, f"{path} saved no dlwidgets widget state"
+    views = [s for s in ours if "topology" in s["state"]]
     assert all(view["state"]["topology"]["columns"] for view in views)

@@ -6,6 +6,7 @@ every weight in one message), ``settings`` when a setting changes.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -40,8 +41,8 @@ def frame(frame: Frame, revision: int) -> dict[str, Any]:
         "revision": revision,
         "sent_at": time.time() * 1000.0,
         "epoch": frame.epoch,
-        "train_loss": frame.train_loss,
-        "test_loss": frame.test_loss,
+        "train_loss": _finite(frame.train_loss),
+        "test_loss": _finite(frame.test_loss),
         "train_accuracy": frame.train_accuracy,
         "test_accuracy": frame.test_accuracy,
         "widths": frame.widths,
@@ -49,3 +50,8 @@ def frame(frame: Frame, revision: int) -> dict[str, Any]:
         "maps": encode(frame.maps.maps),
         "scales": encode(frame.maps.scales),
     }
+
+
+def _finite(value: float) -> float | None:
+    """A diverged loss (inf, NaN) is sent as null: JSON has no NaN."""
+    return value if math.isfinite(value) else None

@@ -23,6 +23,11 @@ from dlwidgets.playground.config import MAX_LAYERS, MAX_NEURONS
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 CHART_PERIOD = 1.0  # s between loss chart updates while training: plotly redraws it whole
 CHART_POINTS = 400  # the chart shows at most this many epochs, evenly spread
+# the loss chart's words; the page's own are in js/src/i18n.ts
+CHART_WORDS = {
+    "en": {"loss": "loss", "epoch": "epoch", "train": "training", "test": "test"},
+    "vi": {"loss": "mất mát", "epoch": "vòng", "train": "huấn luyện", "test": "kiểm tra"},
+}
 # page command → the control it comes from (a hidden control sends nothing)
 COMMAND_CONTROLS = {
     "play": "play",
@@ -109,17 +114,23 @@ class Playground(ipywidgets.VBox):
             points=payload.points(self._trainer),
             lang=config.lang,
         )
+        words = CHART_WORDS[config.lang]
         self.loss_chart = go.FigureWidget(
             [
-                go.Scatter(name="train", mode="lines", line={"color": "#2166ac"}),
-                go.Scatter(name="test", mode="lines", line={"color": "#b35806"}),
+                go.Scatter(name=words["train"], mode="lines", line={"color": "#2166ac"}),
+                go.Scatter(name=words["test"], mode="lines", line={"color": "#b35806"}),
             ],
             layout={
                 "height": 220,
                 "margin": {"l": 50, "r": 10, "t": 30, "b": 36},
-                "title": {"text": "loss", "font": {"size": 13}},
-                "xaxis": {"title": {"text": "epoch"}},
-                "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.15},
+                "title": {"text": words["loss"], "font": {"size": 13}},
+                "xaxis": {"title": {"text": words["epoch"]}},
+                "legend": {
+                    "x": 0.99,
+                    "xanchor": "right",
+                    "y": 0.98,
+                    "bgcolor": "rgba(255,255,255,0.7)",
+                },
             },
         )
         shown = [self.view] if "loss_chart" in config.hidden else [self.view, self.loss_chart]
@@ -280,6 +291,8 @@ class Playground(ipywidgets.VBox):
             with self.view.hold_sync():
                 self.view.settings = payload.settings(new)
                 self.view.lang = new.lang
+                if new.lang != config.lang:
+                    self._name_chart(new.lang)
                 self.view.points = payload.points(self._trainer)
                 self._publish(chart=True)
 
@@ -297,6 +310,16 @@ class Playground(ipywidgets.VBox):
                 self._chart_at = now
                 self._draw_chart()
         self._kernel_ms.append((time.perf_counter() - start) * 1000)
+
+    def _name_chart(self, lang: str) -> None:
+        words = CHART_WORDS[lang]
+        with self.loss_chart.batch_update():
+            self.loss_chart.data[0].name, self.loss_chart.data[1].name = (
+                words["train"],
+                words["test"],
+            )
+            self.loss_chart.layout.title.text = words["loss"]
+            self.loss_chart.layout.xaxis.title.text = words["epoch"]
 
     def _draw_chart(self) -> None:
         history = self._trainer.history

@@ -285,6 +285,9 @@ def test_playground_config_rebuilds_the_same_exercise() -> None:
     again = dw.Playground(**json.loads(json.dumps(pg.config)))
     assert again.config == pg.config
     assert again.view.hidden == ["features", "loss_chart"] and again.view.lang == "vi"
+    assert again.loss_chart.layout.title.text == "mất mát"
+    again.set(lang="en")
+    assert again.loss_chart.layout.xaxis.title.text == "epoch" and again.view.lang == "en"
     assert again.loss_chart not in again.children  # a hidden chart is not shown
     assert _same_parameters(pg.model, again.model)
     with pytest.raises(ConfigError, match="dataset is fixed"):
@@ -370,6 +373,16 @@ def test_changes_while_playing_apply_between_batches() -> None:
     pg.pause()
     assert pg.config["layers"] == [4, 2] and pg.view.frame["widths"] == [2, 4, 2, 1]
     assert pg.view.error == ""
+    pg.close()
+
+
+def test_a_diverging_network_is_shown_not_broken() -> None:
+    pg = dw.Playground(dataset="reg_plane", activation="relu", learning_rate=100)
+    pg.step(5)
+    frame = pg.view.frame
+    assert frame["train_loss"] is None or np.isfinite(frame["train_loss"])
+    json.dumps({k: v for k, v in frame.items() if k not in ("params", "maps", "scales")},
+               allow_nan=False)  # fmt: skip
     pg.close()
 
 

@@ -30,8 +30,8 @@ export interface FrameTrait {
   revision: number;
   sent_at: number;
   epoch: number;
-  train_loss: number;
-  test_loss: number;
+  train_loss: number | null; // null: the training diverged
+  test_loss: number | null;
   train_accuracy: number | null;
   test_accuracy: number | null;
   widths: number[];

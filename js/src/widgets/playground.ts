@@ -286,7 +286,7 @@ class PlaygroundController {
       remove.disabled ||= s.layers.length === 0;
       const count = document.createElement("span");
       count.className = "pg-layer-count";
-      count.textContent = `${s.layers.length} ${t.hiddenLayers}`;
+      count.textContent = `${s.layers.length} ${s.layers.length === 1 ? t.hiddenLayer : t.hiddenLayers}`;
       bar.append(add, remove, count);
     }
     hiddenColumns.forEach((column, layer) => {

@@ -18,7 +18,7 @@ from torch import nn
 
 from dlwidgets.errors import DlwidgetsError
 from dlwidgets.playground import BackgroundTraining, ConfigError, PlaygroundConfig, Trainer, payload
-from dlwidgets.playground.config import MAX_LAYERS, MAX_NEURONS
+from dlwidgets.playground.config import CONTROLS, MAX_LAYERS, MAX_NEURONS
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 CHART_PERIOD = 1.0  # s between loss chart updates while training: plotly redraws it whole
@@ -348,6 +348,8 @@ class Playground(ipywidgets.VBox):
             control = content.get("key") if kind == "set" else COMMAND_CONTROLS.get(str(kind))
             if control is None:
                 raise DlwidgetsError(f"unknown command from the page: {kind!r}")
+            if control not in CONTROLS:
+                raise DlwidgetsError(f"the page has no control for {control!r}")
             if control in self._trainer.config.hidden:
                 raise DlwidgetsError(f"{control} is hidden in this Playground")
             if kind == "set":

@@ -338,6 +338,8 @@ def test_page_commands_follow_the_lesson() -> None:
     assert pg.config["noise"] == 0.25 and pg.view.error == ""
     pg._on_page_message(pg.view, {"type": "set", "key": "noise", "value": 7}, [])
     assert "noise must be a number from 0 to 0.5, got 7" in pg.view.error
+    pg._on_page_message(pg.view, {"type": "set", "key": "fixed", "value": []}, [])
+    assert pg.config["fixed"] == ["layers"] and "no control for 'fixed'" in pg.view.error
     pg._on_page_message(pg.view, {"type": "step"}, [])
     assert pg.epoch == 1 and pg.view.frame["epoch"] == 1
     pg.close()

@@ -195,13 +195,15 @@ class Playground(ipywidgets.VBox):
 
     def play(self) -> None:
         """Train in a background thread until :meth:`pause`; the kernel stays free."""
+        with self._lock:  # the training thread sends frames under this lock too
+            self.view.playing = True
         self._runner.start()
-        self.view.playing = True
 
     def pause(self) -> None:
         """Stop training after the epoch in flight; the model is consistent when this returns."""
         self._runner.stop()
-        self.view.playing = False
+        with self._lock:
+            self.view.playing = False
         self._publish()
 
     def step(self, n: int = 1) -> None:
@@ -334,8 +336,9 @@ class Playground(ipywidgets.VBox):
             self.loss_chart.data[1].x, self.loss_chart.data[1].y = epochs, test
 
     def _failed(self, exc: BaseException) -> None:
-        self.view.error = f"{type(exc).__name__}: {exc}"
-        self.view.playing = False
+        with self._lock, self.view.hold_sync():
+            self.view.error = f"{type(exc).__name__}: {exc}"
+            self.view.playing = False
 
     def _on_page_message(self, _widget: Any, content: Any, _buffers: list[Any]) -> None:
         """Commands from the page; a failure is shown in the page, never raised in the comm."""

@@ -147,6 +147,14 @@ def test_playground_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: Pat
     assert len(added["weights"][0]) == 5
     view.screenshot(path=str(artifacts / "playground.png"))
 
+    # hovering a neuron shows its map large in the output square; leaving shows the output again
+    output = view.locator("canvas.pg-output-canvas")
+    centre = view.evaluate("el => el.dlwidgetsPlayground.tileCenter(1, 4)")
+    page.mouse.move(centre["x"], centre["y"])
+    page.wait_for_function("el => el.dataset.showing === '1:4'", arg=output.element_handle())
+    page.mouse.move(centre["x"], centre["y"] - 400)
+    page.wait_for_function("el => el.dataset.showing === 'output'", arg=output.element_handle())
+
     # a lesson: hidden controls are not in the page at all; a fixed one is disabled
     run_cell(page, 6)
     lesson = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output .pg-root").nth(1)

@@ -16,7 +16,14 @@ import {
   type PointsTrait,
   type Settings,
 } from "../scene/playground_frame";
-import { layoutNetwork, minimumWidth, TILE, type NetworkLayout, type Tile } from "../scene/playground_layout";
+import {
+  layoutNetwork,
+  minimumWidth,
+  TILE,
+  tileAt,
+  type NetworkLayout,
+  type Tile,
+} from "../scene/playground_layout";
 import { Banner } from "../ui/banner";
 import { ACTIVATIONS, PlaygroundControls, type Command } from "../ui/playground_controls";
 import { selectElement } from "../ui/select";
@@ -30,6 +37,12 @@ interface Traits {
   playing: boolean;
   error: string;
   lang: string;
+}
+
+/** What tests read from the page (`root.dlwidgetsPlayground`). */
+export interface PlaygroundHandle {
+  /** Centre of the tile of `unit` in `column` (inputs: the feature's index), in page pixels. */
+  tileCenter(column: number, unit: number): { x: number; y: number } | null;
 }
 
 const TRAITS = ["settings", "hidden", "fixed", "points", "frame", "playing", "error", "lang"] as const;
@@ -68,6 +81,7 @@ class PlaygroundController {
   private seenPoints: PointsTrait | null = null;
   private drawQueued = false;
   private framesDrawn = 0;
+  private hovered: Tile | null = null;
   private width = 0;
   private readonly resize: ResizeObserver;
   private readonly onChange = (): void => this.queueDraw();
@@ -83,6 +97,18 @@ class PlaygroundController {
     this.canvas.className = "pg-network-canvas";
     this.overlay.className = "pg-overlay";
     this.network.append(this.canvas, this.overlay);
+    this.canvas.addEventListener("mousemove", (event) => {
+      const tile = this.layout === null ? null : tileAt(this.layout, event.offsetX, event.offsetY);
+      if (tile !== this.hovered) {
+        this.hovered = tile;
+        this.canvas.style.cursor = tile === null ? "" : "crosshair";
+        this.queueDraw();
+      }
+    });
+    this.canvas.addEventListener("mouseleave", () => {
+      this.hovered = null;
+      this.queueDraw();
+    });
     this.root.append(this.body);
     el.appendChild(this.root);
     for (const name of TRAITS) this.model.on(`change:${name}`, this.onChange);
@@ -95,6 +121,16 @@ class PlaygroundController {
       }
     });
     this.resize.observe(this.network);
+    // What tests and benchmarks read from the page: where a neuron's tile is on screen.
+    const handle: PlaygroundHandle = {
+      tileCenter: (column, unit) => {
+        const tile = this.layout?.columns[column]?.find((t) => t.unit === unit);
+        if (tile === undefined) return null;
+        const box = this.canvas.getBoundingClientRect();
+        return { x: box.left + tile.x + tile.size / 2, y: box.top + tile.y + tile.size / 2 };
+      },
+    };
+    Object.defineProperty(this.root, "dlwidgetsPlayground", { value: handle });
     this.draw();
   }
 
@@ -216,6 +252,7 @@ class PlaygroundController {
     const key = JSON.stringify([s.features, frame.widths, s.activation, width, this.controlsKey]);
     if (key === this.layoutKey) return;
     this.layoutKey = key;
+    this.hovered = null;
     this.layout = layoutNetwork({
       features: this.model.get("points").features,
       active: s.features,
@@ -397,9 +434,15 @@ class PlaygroundController {
     if (ctx === null || regionCtx === null) return;
     const grid = frame.mapSize;
     if (this.region.width !== grid) this.region.width = this.region.height = grid;
+    // A hovered neuron is shown large here, as in TensorFlow Playground; else the output.
+    const hovered = this.hovered;
     const outputs = frame.widths[frame.widths.length - 1]!;
     const first = frame.mapIndex(frame.widths.length - 1, 0);
-    const maps = Array.from({ length: outputs }, (_, k) => frame.map(first + k));
+    const maps =
+      hovered !== null && hovered.column < frame.widths.length
+        ? [frame.map(frame.mapIndex(hovered.column, hovered.unit))]
+        : Array.from({ length: outputs }, (_, k) => frame.map(first + k));
+    this.outputCanvas.dataset.showing = hovered === null ? "output" : `${hovered.column}:${hovered.unit}`;
     const pixels = regionCtx.createImageData(grid, grid);
     paintRegions(maps, grid, pixels.data);
     regionCtx.putImageData(pixels, 0, 0);

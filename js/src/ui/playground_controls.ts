@@ -73,6 +73,7 @@ export class PlaygroundControls {
   private readonly datasetButtons = new Map<string, HTMLButtonElement>();
   private customButton: HTMLButtonElement | null = null;
   private renderedKey = "";
+  private currentLayers: number[] = []; // the top bar's activation menu sets every layer
 
   constructor(
     private readonly lesson: Lesson,
@@ -159,8 +160,6 @@ export class PlaygroundControls {
     this.selects.set(key, select);
     this.topBar.append(this.field(key, label, select));
   }
-
-  private currentLayers: number[] = [];
 
   private field(key: string, label: string, control: HTMLElement): HTMLLabelElement {
     const box = document.createElement("label");

@@ -84,18 +84,26 @@ class BackgroundTraining:
     def run(self, epochs: int) -> None:
         """Train ``epochs`` epochs now, on a worker thread like the loop's, and wait for them."""
         failure: list[BaseException] = []
+        cancel = threading.Event()
 
         def work() -> None:
             try:
                 with _one_intra_op_thread():
                     for _ in range(epochs):
+                        if cancel.is_set():
+                            return
                         self._trainer.train_epoch()
             except BaseException as exc:  # raised again in the caller's thread
                 failure.append(exc)
 
         worker = threading.Thread(target=work, name="dlwidgets-playground-step", daemon=True)
         worker.start()
-        worker.join()
+        try:
+            worker.join()
+        except BaseException:  # an interrupted cell: stop after the epoch in flight
+            cancel.set()
+            worker.join()
+            raise
         if failure:
             raise failure[0]
 

@@ -27,6 +27,7 @@ from dlwidgets.playground.network import (
 )
 
 PLANE: Extent = (-6.0, 6.0, -6.0, 6.0)  # where the built-in sets live
+MAX_HISTORY = 20_000  # loss history entries kept; older ones are thinned
 
 
 @dataclass
@@ -64,7 +65,8 @@ class Trainer:
         self.lock = threading.RLock()
         self.device = torch.device(device if device is not None else "cpu")
         self.config = config
-        self.history: list[tuple[int, float, float]] = []  # (epoch, train loss, test loss)
+        # (epoch, train loss, test loss) after each epoch, thinned past MAX_HISTORY entries
+        self.history: list[tuple[int, float, float]] = []
         self._load_data()
         self.reset()
 
@@ -198,6 +200,8 @@ class Trainer:
         """Score the network after an epoch and add the losses to the history."""
         self._score()
         self.history.append((self.epoch, self._scores[0], self._scores[1]))
+        if len(self.history) > MAX_HISTORY:  # hours of training: keep every other epoch
+            self.history = [*self.history[:-1:2], self.history[-1]]
 
     def _score(self) -> None:
         """Losses and accuracies on both splits, one forward pass each (accuracy 0: regression)."""

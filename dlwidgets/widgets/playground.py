@@ -172,7 +172,8 @@ class Playground(ipywidgets.VBox):
 
     @property
     def history(self) -> list[tuple[int, float, float]]:
-        """(epoch, train loss, test loss) after each epoch since the last reset."""
+        """(epoch, train loss, test loss) after each epoch since the last reset (thinned to
+        every other epoch past 20,000 entries)."""
         with self._trainer.lock:
             return list(self._trainer.history)
 

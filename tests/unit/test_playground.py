@@ -218,6 +218,16 @@ def test_training_reduces_the_loss(settings: dict) -> None:
     assert trainer.losses()[0] < 0.8 * before
 
 
+def test_the_loss_history_is_thinned_not_unbounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("dlwidgets.playground.trainer.MAX_HISTORY", 10)
+    trainer = _trainer()
+    for _ in range(30):
+        trainer.train_epoch()
+    epochs = [epoch for epoch, _, _ in trainer.history]
+    assert len(epochs) <= 11 and epochs[0] == 0 and epochs[-1] == 30
+    assert epochs == sorted(epochs)
+
+
 def test_regularization_shrinks_the_weights() -> None:
     norms = {}
     for kind in ("none", "l1", "l2"):

@@ -203,6 +203,18 @@ describe("PlaygroundControls", () => {
     ]);
   });
 
+  it("shows a dash for layers with different activations, and a rate the menu lacks", () => {
+    const controls = make([]);
+    controls.render({
+      settings: { ...settings, activation: ["tanh", "relu"], learning_rate: 0.05 },
+      playing: false,
+      epoch: 0,
+    });
+    const activation = document.querySelector<HTMLSelectElement>("select.pg-activation")!;
+    expect(activation.selectedOptions[0]?.textContent).toBe("—");
+    expect(document.querySelector<HTMLSelectElement>("select.pg-learning_rate")!.value).toBe("0.05");
+  });
+
   it("disables fixed settings and speaks Vietnamese", () => {
     make([], ["learning_rate", "noise", "dataset"], "vi");
     expect(document.querySelector<HTMLSelectElement>("select.pg-learning_rate")!.disabled).toBe(true);

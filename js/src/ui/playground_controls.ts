@@ -275,8 +275,9 @@ export class PlaygroundControls {
     };
     for (const [key, select] of this.selects) {
       const value = values[key] ?? "";
-      if (value !== "" && ![...select.options].some((o) => o.value === value)) {
-        select.append(new Option(value, value)); // a value set from Python that the menu lacks
+      if (![...select.options].some((o) => o.value === value)) {
+        // a value set from Python that the menu lacks, or "—": layers with different activations
+        select.append(new Option(value === "" ? "—" : value, value));
       }
       select.value = value;
       select.disabled = this.lesson.fixed.has(key);

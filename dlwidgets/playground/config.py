@@ -64,6 +64,8 @@ class PlaygroundConfig:
     # The user's own points (plain lists, so the config stays JSON-able), for dataset "custom".
     X: tuple[tuple[float, float], ...] | None = field(default=None, repr=False)
     y: tuple[float, ...] | None = field(default=None, repr=False)
+    # whether y holds class indices (worked out from the user's y; not a setting)
+    _custom_integer: bool = field(default=True, repr=False)
 
     @property
     def problem(self) -> str:
@@ -80,9 +82,8 @@ class PlaygroundConfig:
     @property
     def settings(self) -> tuple[str, ...]:
         """The names of the settings (every key but the lesson's and the data's)."""
-        return tuple(f.name for f in fields(self) if f.name not in ("hidden", "fixed", "X", "y"))
-
-    _custom_integer: bool = field(default=True, repr=False, compare=False)
+        hidden = ("hidden", "fixed", "X", "y", "_custom_integer")
+        return tuple(f.name for f in fields(self) if f.name not in hidden)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> PlaygroundConfig:

@@ -120,6 +120,8 @@ def test_config_round_trips_through_json() -> None:
         ({"features": ["x1", "x1"]}, "twice"),
         ({"hidden": ["everything"]}, "hidden must be one of"),
         ({"fixed": ["play"]}, "fixed must be one of"),
+        ({"fixed": ["_custom_integer"]}, "fixed must be one of"),
+        ({"_custom_integer": False}, "unknown Playground setting"),
         ({"dataset": "circle", "classes": 3}, "dataset 'circle' has 2 classes"),
         ({"dataset": "custom"}, "needs the points"),
         ({"learning_rate": 0}, "learning_rate"),

@@ -3,14 +3,16 @@
 Runs real JupyterLab and Debian's Chromium (software rendering, as the tests
 run it). In the kernel, ``dw.Playground(dataset="spiral", features=["x1",
 "x2"], layers=[8, 8])``: a 2-8-8-1 tanh network, every neuron's map on a 64×64
-grid (21 maps with the seven input features: 86,016 bytes a frame), trains in
+grid (24 maps, all seven input features included: 98,304 bytes a frame), trains in
 its background thread with the loss chart shown. The page counts each frame it
 draws (``data-frames-drawn`` on the widget); fps is the count over
 ``--seconds`` of training. kernel ms: the median time the kernel spends per
 frame (one forward pass over the grid for every map, the weights, the
-message). Prints a table and, last, one summary line::
+message). The kernel sends at most 30 frames a second (``max_fps``), so 30 is
+the ceiling. ``--no-chart`` hides the plotly chart, to see what it costs.
+Prints a table and, last, one summary line::
 
-    .venv/bin/python benchmarks/playground.py [--seconds 10]
+    .venv/bin/python benchmarks/playground.py [--seconds 10] [--no-chart]
 """
 
 from __future__ import annotations

@@ -364,4 +364,5 @@ class Playground(ipywidgets.VBox):
                 getattr(self, kind)()
         except Exception as exc:  # the boundary with the page: report, never crash the comm
             ours = isinstance(exc, (DlwidgetsError, ConfigError))
-            self.view.error = str(exc) if ours else f"{type(exc).__name__}: {exc}"
+            with self._lock:  # frames from the training thread set traits under it too
+                self.view.error = str(exc) if ours else f"{type(exc).__name__}: {exc}"

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import struct
 import time
 import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.harness.lab import Lab, first_view, open_notebook, run_cell
+from tests.harness.lab import Lab, first_view, open_notebook, run_cell, wait_for_json
 
 pytestmark = pytest.mark.browser
 
@@ -74,16 +72,6 @@ def _png_size_and_colours(data: bytes) -> tuple[int, int, int]:
     return width, height, len(set(zlib.decompress(chunks)))
 
 
-def _wait_for_file(path: Path, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the kernel did not write {path.name}")
-        time.sleep(0.1)
-    time.sleep(0.05)
-    return json.loads(path.read_text())
-
-
 def _tooltip(page, view, layer: str, index: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
     view.locator("canvas.dlw-canvas").scroll_into_view_if_needed()
     centre = view.evaluate("(el, [l, i]) => el.dlwidgetsView.neuronCenter(l, i)", [layer, index])
@@ -124,7 +112,7 @@ def test_network_view_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     page.wait_for_function(
         "el => el.dataset.drawnRevision === '0'", arg=view.element_handle(), timeout=30_000
     )
-    expected = _wait_for_file(tmp_path / "expected.json")
+    expected = wait_for_json(tmp_path / "expected.json")
 
     # every neuron and edge of the 4-8-8-3 network is drawn
     units = {"input": 4, "0": 8, "2": 8, "4": 3}
@@ -195,12 +183,12 @@ def test_network_view_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     # clicking a neuron sets view.selected in the kernel
     target = view.evaluate("el => el.dlwidgetsView.neuronCenter('4', 1)")
     page.mouse.click(target["x"], target["y"])
-    assert _wait_for_file(tmp_path / "selected.json") == {"layer": "4", "index": 1}
+    assert wait_for_json(tmp_path / "selected.json") == {"layer": "4", "index": 1}
 
     # the sample picker shows the second sample of the batch, and the kernel follows
     view.locator(".dlw-sample input").fill("1")
     view.locator(".dlw-sample input").press("Enter")
-    assert _wait_for_file(tmp_path / "sample.json") == 1
+    assert wait_for_json(tmp_path / "sample.json") == 1
     second = _tooltip(page, view, "2", 5)
     assert _close(second["z"], expected["2"]["z"][1][5])
     assert _close(second["a"], expected["2"]["a"][1][5])
@@ -210,7 +198,7 @@ def test_network_view_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     page.wait_for_function(
         "el => el.dataset.drawnRevision === '1'", arg=view.element_handle(), timeout=30_000
     )
-    expected2 = _wait_for_file(tmp_path / "expected2.json")
+    expected2 = wait_for_json(tmp_path / "expected2.json")
     after = _tooltip(page, view, "2", 5)
     assert _close(after["z"], expected2["2"]["z"][1][5])
     assert _close(after["a"], expected2["2"]["a"][1][5])

@@ -3,14 +3,13 @@ the page changes the model and the picture, cells run while it trains, lessons h
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.harness.lab import Lab, open_notebook, run_cell
+from tests.harness.lab import Lab, open_notebook, run_cell, wait_for_json
 
 pytestmark = pytest.mark.browser
 
@@ -49,16 +48,6 @@ lesson
 """
 
 
-def _wait_for_json(path: Path, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the kernel did not write {path.name}")
-        time.sleep(0.1)
-    time.sleep(0.05)
-    return json.loads(path.read_text())
-
-
 def _number(view, name: str) -> float:  # type: ignore[no-untyped-def]
     return float(view.locator(f".pg-{name}").get_attribute("data-value"))
 
@@ -84,7 +73,7 @@ def test_playground_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: Pat
     assert view.get_attribute("data-neurons") == "7"  # 4 + 2 hidden, 1 output
     first_loss = _number(view, "train-loss")
     run_cell(page, 1)
-    before = _wait_for_json(tmp_path / "before.json")
+    before = wait_for_json(tmp_path / "before.json")
     assert before["epoch"] == 0 and not before["playing"]
 
     # play, in the page: the epochs count up and the loss shown falls
@@ -103,7 +92,7 @@ def test_playground_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: Pat
 
     # another cell runs to the end while the network keeps training
     run_cell(page, 2)
-    during = _wait_for_json(tmp_path / "during.json")
+    during = wait_for_json(tmp_path / "during.json")
     assert during["playing"] and during["epoch"] > 20
     printed = page.locator(".jp-Cell").nth(2).locator(".jp-OutputArea").inner_text()
     assert "this cell ran at epoch" in printed
@@ -125,8 +114,8 @@ def test_playground_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: Pat
     assert paused_loss < 0.7 * first_loss
     run_cell(page, 3)
     run_cell(page, 4)
-    after = _wait_for_json(tmp_path / "after.json")
-    again = _wait_for_json(tmp_path / "after_again.json")
+    after = wait_for_json(tmp_path / "after.json")
+    again = wait_for_json(tmp_path / "after_again.json")
     assert not after["playing"] and after["epoch"] == again["epoch"] == int(paused_epoch)
     assert after["weights"] == again["weights"]
     assert view.get_attribute("data-epoch") == paused_epoch
@@ -141,7 +130,7 @@ def test_playground_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: Pat
     )
     assert canvas.evaluate("c => c.toDataURL()") != picture
     run_cell(page, 5)
-    added = _wait_for_json(tmp_path / "added.json")
+    added = wait_for_json(tmp_path / "added.json")
     assert added["layers"] == [5, 2]
     assert added["weights"][0][:4] == after["weights"][0]  # the four old neurons' weights
     assert len(added["weights"][0]) == 5

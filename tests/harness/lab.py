@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -174,3 +175,14 @@ def run_cell(page, index: int) -> None:  # type: ignore[no-untyped-def]
 def first_view(page):  # type: ignore[no-untyped-def]
     """The first NetworkView in the notebook on screen."""
     return page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output .dlw-network").first
+
+
+def wait_for_json(path: Path, timeout: float = 30) -> Any:
+    """The JSON a notebook cell writes to ``path``, once it is there."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the kernel did not write {path.name}")
+        time.sleep(0.1)
+    time.sleep(0.05)  # written, not only created
+    return json.loads(path.read_text())

@@ -417,9 +417,11 @@ class PlaygroundController {
     ctx.globalAlpha = inactive ? 0.3 : 1;
     ctx.drawImage(this.atlas, index * size, 0, size, size, tile.x, tile.y, tile.size, tile.size);
     ctx.globalAlpha = 1;
-    ctx.lineWidth = 1;
-    ctx.strokeStyle = inactive ? "#d0d7de" : "#57606a";
-    ctx.strokeRect(tile.x + 0.5, tile.y + 0.5, tile.size - 1, tile.size - 1);
+    const hovered = tile === this.hovered; // the one shown large in the output square
+    ctx.lineWidth = hovered ? 3 : 1;
+    ctx.strokeStyle = hovered ? "#1f2328" : inactive ? "#d0d7de" : "#57606a";
+    const inset = hovered ? 1.5 : 0.5;
+    ctx.strokeRect(tile.x + inset, tile.y + inset, tile.size - 2 * inset, tile.size - 2 * inset);
   }
 
   private paintOutput(frame: PlaygroundFrame): void {

@@ -61,6 +61,7 @@ bench: install $(BUNDLE) $(CHROMIUM)
 	$(PY) benchmarks/capture.py
 	$(PY) benchmarks/render.py
 	$(PY) benchmarks/cnn_payload.py
+	$(PY) benchmarks/playground.py
 
 clean:
 	rm -rf $(VENV) node_modules dlwidgets/static artifacts

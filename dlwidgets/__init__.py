@@ -3,7 +3,7 @@
 from dlwidgets import datasets
 from dlwidgets.capture import Layer, Trace, trace
 from dlwidgets.errors import DlwidgetsError, TraceError, UnsupportedModelError
-from dlwidgets.widgets import FeatureMapView, Inspector, NetworkView, RecurrentView
+from dlwidgets.widgets import FeatureMapView, Inspector, NetworkView, Playground, RecurrentView
 
 __all__ = [
     "DlwidgetsError",
@@ -11,6 +11,7 @@ __all__ = [
     "Inspector",
     "Layer",
     "NetworkView",
+    "Playground",
     "RecurrentView",
     "Trace",
     "TraceError",

@@ -27,14 +27,13 @@ def test_notebook_runs(path: Path) -> None:
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error", f"{path}: {output.get('evalue')}"
-    # The view's state is saved with the notebook, so the drawing survives without a kernel.
+    # The widgets' state is saved with the notebook, so the drawings survive without a kernel.
     states = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     # A NetworkView and a RecurrentView keep their structure in "topology" (columns;
-    # bands over time steps), a FeatureMapView in "structure".
-    views = [
-        s["state"].get("topology") or s["state"].get("structure")
-        for s in states.values()
-        if "topology" in s["state"] or "structure" in s["state"]
+    # bands over time steps), a FeatureMapView in "structure", a Playground its "frame".
+    ours = [
+        s["state"] for s in states.values() if {"topology", "structure", "frame"} & set(s["state"])
     ]
-    assert views, f"{path} saved no view state"
+    assert ours, f"{path} saved no dlwidgets widget state"
+    views = [s.get("topology") or s.get("structure") for s in ours if "frame" not in s]
     assert all(view.get("columns") or view.get("bands") for view in views)

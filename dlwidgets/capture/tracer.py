@@ -10,6 +10,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence
 
+from dlwidgets.capture.chain import chain_of, run_chain
 from dlwidgets.capture.host_copy import to_host
 from dlwidgets.capture.lineage import Lineage
 from dlwidgets.capture.preserve import preserved
@@ -65,6 +66,7 @@ def trace(
     named_inputs = {_input_name(i): value for i, value in enumerate(inputs)}
     named_inputs.update({_input_name(key): value for key, value in kwargs.items()})
     recorded, scopes = select_modules(model, layers, ops=ops)
+    chain = chain_of(model, recorded, inputs, kwargs, ops)
     # Kept before the forward: a model may overwrite its own input in place.
     model_inputs = {
         name: value.detach().clone()
@@ -80,7 +82,7 @@ def trace(
         handles = []
         loss = None
         try:
-            for module in recorder.recorded:
+            for module in recorder.recorded if chain is None else ():
                 handles.append(module.register_forward_pre_hook(recorder.before, with_kwargs=True))
                 handles.append(module.register_forward_hook(recorder.after, with_kwargs=True))
             if ops:  # op names carry the module they were called from
@@ -99,8 +101,11 @@ def trace(
             )
             with preserved(model), torch.set_grad_enabled(grads):
                 try:
-                    with lineage:
-                        output = model(*inputs, **kwargs)
+                    if chain is not None:
+                        output = run_chain(recorder, chain, inputs[0])
+                    else:
+                        with lineage:
+                            output = model(*inputs, **kwargs)
                 except Exception as exc:
                     raise recorder.error(exc, model) from exc
                 if copy_on_write and recorder.overwritten():

@@ -344,3 +344,67 @@ def test_an_unannounced_in_place_write_is_caught_and_the_trace_copies() -> None:
     assert torch.allclose(tr["2"].output, torch.relu(2 * z))
     with torch.inference_mode():  # no version counters there: every capture is copied
         assert torch.allclose(dw.trace(model, x)["0"].output, z)
+
+
+def _records(tr: dw.Trace) -> list[tuple[str, str, tuple[str, ...], torch.Tensor]]:
+    return [(r.name, r.kind, r.inputs, r.output) for r in tr.layers]
+
+
+def test_a_plain_sequential_is_run_by_the_trace_and_records_what_hooks_record() -> None:
+    from dlwidgets.capture.chain import chain_of
+
+    torch.manual_seed(0)
+    relu = nn.ReLU(inplace=True)
+    model = nn.Sequential(
+        nn.Linear(5, 6),
+        relu,
+        nn.Sequential(nn.Linear(6, 6), nn.Tanh(), nn.Dropout(0.5)),
+        relu,  # a module called twice
+        nn.Linear(6, 2),
+    ).train()
+    x = torch.randn(3, 5)
+    recorded = {m: "" for m in model.modules() if next(m.children(), None) is None}
+    assert chain_of(model, recorded, (x,), {}, ops=False) is not None
+    before = ModelState.of(model)
+    fast = dw.trace(model, x)
+    ModelState.of(model).assert_same(before)
+    # The same model behind a forward hook takes the general path (hooks + lineage).
+    handle = model.register_forward_hook(lambda *args: None)
+    assert chain_of(model, recorded, (x,), {}, ops=False) is None
+    general = dw.trace(model, x)
+    handle.remove()
+    for (name, kind, inputs, out), (name2, kind2, inputs2, out2) in zip(
+        _records(fast), _records(general), strict=True
+    ):
+        assert (name, kind, inputs) == (name2, kind2, inputs2)
+        assert torch.equal(out, out2)
+    assert [r.name for r in fast.layers] == ["0", "1", "2.0", "2.1", "2.2", "1#2", "4"]
+    assert fast["1#2"].inputs == ("2.2",) and fast["0"].inputs == ("input",)
+    # The in-place ReLU wrote into the Linear's output: the capture is what the Linear made.
+    assert (fast["0"].output < 0).any()
+
+
+def test_the_chain_path_needs_a_plain_sequential_and_one_tensor() -> None:
+    from dlwidgets.capture.chain import chain_of
+
+    class Custom(nn.Sequential):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+            return super().forward(x) * 2
+
+    seq = nn.Sequential(nn.Linear(2, 2))
+    leaves = {seq[0]: "0"}
+    x = torch.randn(1, 2)
+    assert chain_of(seq, leaves, (x,), {}, ops=False) == [seq[0]]
+    assert chain_of(seq, leaves, (x,), {}, ops=True) is None
+    assert chain_of(seq, leaves, (x, x), {}, ops=False) is None
+    assert chain_of(seq, leaves, (x,), {"y": x}, ops=False) is None
+    assert chain_of(seq, {**leaves, seq: ""}, (x,), {}, ops=False) is None
+    custom = Custom(nn.Linear(2, 2))
+    assert chain_of(custom, {custom[0]: "0"}, (x,), {}, ops=False) is None
+    with_block = nn.Sequential(nn.Linear(2, 2), mlp_4883())
+    assert chain_of(with_block, {with_block[1]: "1"}, (x,), {}, ops=False) is None
+    # a failing layer in the chain is named, with its input shapes
+    bad = nn.Sequential(nn.Linear(2, 3), nn.Linear(4, 1))
+    with pytest.raises(dw.TraceError, match="layer '1'") as caught:
+        dw.trace(bad, x)
+    assert caught.value.input_shapes == ((1, 3),)

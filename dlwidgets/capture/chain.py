@@ -21,14 +21,19 @@ from torch import nn
 from torch.nn.modules import module as module_globals
 
 from dlwidgets.capture.recorder import Recorder
+from dlwidgets.capture.tensors import iter_tensors
 
 
 def _plain_sequential(module: nn.Module) -> bool:
+    """Calling it does nothing but call its children: no forward of its own, no hook."""
     return (
         isinstance(module, nn.Sequential)
         and type(module).forward is nn.Sequential.forward
+        and "forward" not in module.__dict__  # a forward wrapped on the instance (accelerate…)
         and not module._forward_hooks
         and not module._forward_pre_hooks
+        and not module._backward_hooks
+        and not module._backward_pre_hooks
     )
 
 
@@ -37,6 +42,8 @@ def _global_hooks() -> bool:
         module_globals._global_forward_hooks
         or module_globals._global_forward_pre_hooks
         or module_globals._global_forward_hooks_always_called
+        or module_globals._global_backward_hooks
+        or module_globals._global_backward_pre_hooks
     )
 
 
@@ -85,8 +92,10 @@ def run_chain(recorder: Recorder, chain: list[nn.Module], x: Any) -> Any:
             if recorder.copy_on_write and getattr(module, "inplace", False) is True:
                 recorder.protect([x])  # it will write into the last capture
             out = module(x)
-            names = recorder.tags.get(x) if isinstance(x, torch.Tensor) else None
-            if isinstance(out, torch.Tensor) and names is not None and out is not x:
-                recorder.tags.set(out, names)  # what the next record read came from x
+            # What the next record reads came from what this module read.
+            names = recorder.tags.of(list(iter_tensors(x)))
+            for tensor in iter_tensors(out) if names else ():
+                if recorder.tags.get(tensor) is None:
+                    recorder.tags.set(tensor, names)
         x = out
     return x

@@ -3,7 +3,8 @@ import { EdgeLayer } from "../src/render/edge_layer";
 import { WebglEdges } from "../src/render/webgl_edges";
 
 function fakeGl(software: boolean): WebglEdges {
-  return { software, lost: false, renderer: software ? "SwiftShader" : "NVIDIA H100" } as unknown as WebglEdges;
+  const renderer = software ? "SwiftShader" : "NVIDIA H100";
+  return { software, lost: false, complete: true, renderer, release: vi.fn() } as unknown as WebglEdges;
 }
 
 describe("EdgeLayer.choose", () => {
@@ -25,10 +26,12 @@ describe("EdgeLayer.choose", () => {
     expect(gpu.choose("canvas")).toBe(true);
     expect(gpu.backend).toBe("canvas");
 
-    vi.spyOn(WebglEdges, "create").mockReturnValue(fakeGl(true));
+    const slow = fakeGl(true);
+    vi.spyOn(WebglEdges, "create").mockReturnValue(slow);
     const software = new EdgeLayer();
     software.choose("auto");
     expect(software.backend).toBe("canvas");
+    expect(slow.release).toHaveBeenCalled(); // asked and not used: the context is given back
     software.choose("webgl");
     expect(software.backend).toBe("webgl");
     expect(software.renderer).toBe("SwiftShader");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { css, diverging, NEGATIVE, POSITIVE } from "../src/render/colors";
 import {
+  edgeBatches,
   paintBlocks,
   paintEdges,
   paintLinks,
@@ -269,5 +270,26 @@ describe("paintVeil", () => {
     const none = new FakeCtx();
     paintVeil(none, layout, 3);
     expect(none.ops("fillRect")).toHaveLength(0);
+  });
+});
+
+describe("edgeBatches with groups", () => {
+  it("draws the edges of a collapsed group's line once, as the heaviest", () => {
+    const units = [300, 2];
+    const grouping = { threshold: 200, expanded: () => new Set<number>() };
+    const grouped = layoutNetwork(units, 760, 700, grouping);
+    const wide = grouped.columns[0]!;
+    const net = network(units, { samples: 1, weight: (_c, j, i) => (j === 1 && i === 5 ? -3 : 0.01 * (i % 7)) });
+    const batches = edgeBatches(grouped, net, 1);
+    const segments = batches.reduce((n, b) => n + b.segments.length / 4, 0);
+    expect(segments).toBe(wide.slots * 2); // one line per group and target
+    // the line from group 0 into unit 1 is drawn as w = -3: orange, in the widest bucket
+    const y1 = unitY(wide, 0);
+    const y2 = unitY(grouped.columns[1]!, 1);
+    const heavy = batches.find((b) => {
+      for (let k = 0; k < b.segments.length; k += 4) if (b.segments[k + 1] === y1 && b.segments[k + 3] === y2) return true;
+      return false;
+    })!;
+    expect(heavy.style.rgb).toEqual(NEGATIVE);
   });
 });

@@ -105,6 +105,8 @@ def test_hover_groups_and_arithmetic_on_a_large_network(  # type: ignore[no-unty
 ) -> None:
     context, page, root, errors, model, x = _open_view(browser, tmp_path, "groups")
     try:
+        # renderer="auto" on this Chromium's software WebGL (SwiftShader) draws with Canvas 2D
+        assert root.get_attribute("data-backend") == "canvas"
         with torch.no_grad():
             h1 = model[1](model[0](x))[0]
             z2 = model[2](h1.unsqueeze(0))[0]

@@ -384,6 +384,20 @@ def test_a_plain_sequential_is_run_by_the_trace_and_records_what_hooks_record() 
     assert (fast["0"].output < 0).any()
 
 
+def test_an_unrecorded_layer_in_the_chain_passes_its_input_names_on() -> None:
+    model = nn.Sequential(nn.LSTM(3, 4, batch_first=True), Last(), nn.Linear(4, 2))
+    tr = dw.trace(model, torch.randn(2, 5, 3), layers=nn.Linear)
+    assert [r.name for r in tr.layers] == ["2"]
+    assert tr["2"].inputs == ("input",)
+
+
+class Last(nn.Module):
+    """The last step of an LSTM's output sequence."""
+
+    def forward(self, out: tuple[torch.Tensor, object]) -> torch.Tensor:
+        return out[0][:, -1]
+
+
 def test_the_chain_path_needs_a_plain_sequential_and_one_tensor() -> None:
     from dlwidgets.capture.chain import chain_of
 
@@ -403,6 +417,15 @@ def test_the_chain_path_needs_a_plain_sequential_and_one_tensor() -> None:
     assert chain_of(custom, {custom[0]: "0"}, (x,), {}, ops=False) is None
     with_block = nn.Sequential(nn.Linear(2, 2), mlp_4883())
     assert chain_of(with_block, {with_block[1]: "1"}, (x,), {}, ops=False) is None
+    # a forward wrapped on the instance, or a backward hook, is the model's own business
+    wrapped = nn.Sequential(nn.Linear(2, 2))
+    wrapped.forward = lambda x: nn.Sequential.forward(wrapped, x) + 1  # type: ignore[method-assign]
+    assert chain_of(wrapped, {wrapped[0]: "0"}, (x,), {}, ops=False) is None
+    assert torch.allclose(dw.trace(wrapped, x).output, wrapped[0](x) + 1)
+    hooked = nn.Sequential(nn.Linear(2, 2))
+    handle = hooked.register_full_backward_hook(lambda *args: None)
+    assert chain_of(hooked, {hooked[0]: "0"}, (x,), {}, ops=False) is None
+    handle.remove()
     # a failing layer in the chain is named, with its input shapes
     bad = nn.Sequential(nn.Linear(2, 3), nn.Linear(4, 1))
     with pytest.raises(dw.TraceError, match="layer '1'") as caught:

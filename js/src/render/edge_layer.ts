@@ -13,10 +13,12 @@ export type Backend = "webgl" | "canvas";
 export type BackendChoice = "auto" | Backend;
 
 export class EdgeLayer {
-  /** Links, and the edges too on the Canvas 2D backend. */
+  /** The edges on the Canvas 2D backend. */
   private readonly flat = document.createElement("canvas");
+  /** The few links between blocks: repainted whenever the step moves (they fade with it). */
+  private readonly links = document.createElement("canvas");
   private readonly glCanvas = document.createElement("canvas");
-  private gl: WebglEdges | null | undefined; // undefined: not tried yet
+  private gl: WebglEdges | null | undefined; // undefined: not tried yet; null: none or released
   private choice: BackendChoice | null = null; // null: not chosen yet
   backend: Backend = "canvas";
 
@@ -30,7 +32,14 @@ export class EdgeLayer {
     const usable = gl !== null && !gl.lost;
     const webgl = usable && choice !== "canvas" && (choice === "webgl" || !gl.software);
     this.backend = webgl ? "webgl" : "canvas";
+    if (!webgl && choice === "auto") this.dispose(); // asked, not used: give the context back
     return this.backend !== before;
+  }
+
+  dispose(): void {
+    this.gl?.release();
+    this.gl = undefined; // a later choice of "webgl" asks again
+    this.backend = "canvas";
   }
 
   /** The WebGL renderer's name, or "" when WebGL was not used. */
@@ -39,41 +48,46 @@ export class EdgeLayer {
   }
 
   resize(width: number, height: number): void {
-    for (const canvas of [this.flat, this.glCanvas]) {
+    for (const canvas of [this.flat, this.links, this.glCanvas]) {
       canvas.width = width;
       canvas.height = height;
     }
+    // A GPU caps drawing buffers (8192 or 16384 px): past it, draw with Canvas 2D.
+    if (this.backend === "webgl" && this.gl && !this.gl.complete) this.backend = "canvas";
   }
 
-  /**
-   * Paint links and edges for the view `painted` at device pixel ratio `dpr`.
-   * `linkStep`: links into columns after it are faded. Returns the edges drawn.
-   */
-  paint(
-    layout: Layout,
-    data: NetworkData,
-    step: number,
-    linkStep: number,
-    source: EdgeSource,
-    painted: Viewport,
-    dpr: number,
-  ): number {
-    const ctx = this.flat.getContext("2d");
-    if (ctx === null) return 0;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.flat.width, this.flat.height);
-    ctx.setTransform(dpr * painted.scale, 0, 0, dpr * painted.scale, dpr * painted.x, dpr * painted.y);
-    paintLinks(ctx, layout, data, linkStep);
+  /** Paint the edges for the view `painted` at device pixel ratio `dpr`; returns how many were drawn. */
+  paint(layout: Layout, data: NetworkData, step: number, source: EdgeSource, painted: Viewport, dpr: number): number {
     const batches = edgeBatches(layout, data, step, source);
     if (this.backend === "webgl" && this.gl) {
       return this.gl.draw(batches, dpr * painted.scale, dpr * painted.x, dpr * painted.y);
     }
-    return strokeBatches(ctx, batches);
+    const ctx = startLayer(this.flat, painted, dpr);
+    return ctx === null ? 0 : strokeBatches(ctx, batches);
   }
 
-  /** Draw the cached layer into `ctx` under its current transform. */
-  compose(ctx: CanvasRenderingContext2D): void {
-    ctx.drawImage(this.flat, 0, 0);
-    if (this.backend === "webgl") ctx.drawImage(this.glCanvas, 0, 0);
+  /** Paint the links between blocks; those into columns after `step` are faded. */
+  paintLinks(layout: Layout, data: NetworkData, step: number, painted: Viewport, dpr: number): void {
+    const ctx = startLayer(this.links, painted, dpr);
+    if (ctx !== null) paintLinks(ctx, layout, data, step);
   }
+
+  /** Draw the cached edges into `ctx` under its current transform. */
+  composeEdges(ctx: CanvasRenderingContext2D): void {
+    ctx.drawImage(this.backend === "webgl" ? this.glCanvas : this.flat, 0, 0);
+  }
+
+  composeLinks(ctx: CanvasRenderingContext2D): void {
+    ctx.drawImage(this.links, 0, 0);
+  }
+}
+
+/** A cleared 2D context on `canvas`, set to draw layout coordinates for the view `painted`. */
+function startLayer(canvas: HTMLCanvasElement, painted: Viewport, dpr: number): CanvasRenderingContext2D | null {
+  const ctx = canvas.getContext("2d");
+  if (ctx === null) return null;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.setTransform(dpr * painted.scale, 0, 0, dpr * painted.scale, dpr * painted.x, dpr * painted.y);
+  return ctx;
 }

@@ -128,9 +128,26 @@ export function edgeBatches(
       buckets[(value >= 0 ? WIDTH_LEVELS : 0) + level]!.push(x1, unitY(from, k - j * fanIn), x2, unitY(to, j));
     };
     const selected = source.selection?.(c) ?? null;
-    if (selected === null) for (let k = 0; k < to.units * fanIn; k++) add(k);
-    else for (const k of selected) add(k);
-    const count = selected?.length ?? to.units * fanIn;
+    const total = to.units * fanIn;
+    const visit = (fn: (k: number) => void): void => {
+      if (selected === null) for (let k = 0; k < total; k++) fn(k);
+      else for (const k of selected) fn(k);
+    };
+    let count = selected?.length ?? total;
+    if (from.slotOf === null && to.slotOf === null) {
+      visit(add);
+    } else {
+      // Edges of a collapsed group share one line: draw it once, as its heaviest edge.
+      const heaviest = new Map<number, number>();
+      visit((k) => {
+        const j = Math.floor(k / fanIn);
+        const line = unitSlot(to, j) * from.slots + unitSlot(from, k - j * fanIn);
+        const best = heaviest.get(line);
+        if (best === undefined || Math.abs(w.data[k]!) > Math.abs(w.data[best]!)) heaviest.set(line, k);
+      });
+      heaviest.forEach(add);
+      count = heaviest.size;
+    }
     buckets.forEach((segments, b) => {
       if (segments.length === 0) return;
       const style = edgeStyle(b % WIDTH_LEVELS, b >= WIDTH_LEVELS, source.faded(c), count);
@@ -138,6 +155,10 @@ export function edgeBatches(
     });
   }
   return batches;
+}
+
+function unitSlot(col: ColumnLayout, unit: number): number {
+  return col.slotOf === null ? unit : col.slotOf[unit]!;
 }
 
 /** Stroke the batches, one path each; returns how many edges were drawn. */

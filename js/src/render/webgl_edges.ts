@@ -1,6 +1,8 @@
 // The dense edge layer through WebGL2: each edge one instance of a quad, one
 // draw call per style bucket, so a GPU draws 235,000 edges in a few
-// milliseconds. The same batches as the Canvas 2D path, so both look alike.
+// milliseconds. The same batches as the Canvas 2D path; where edges of one
+// bucket cross, quads add up where one stroked path would not, so dense bands
+// look a little darker than through Canvas 2D.
 
 import type { EdgeBatch } from "./network_painter";
 
@@ -89,7 +91,9 @@ export class WebglEdges {
       halfWidth: gl.getUniformLocation(program, "halfWidth"),
       color: gl.getUniformLocation(program, "color"),
     };
-    this.renderer = String(gl.getParameter(gl.RENDERER) ?? "");
+    // Browsers mask RENDERER ("WebKit WebGL"); the real name says whether it is software.
+    const info = gl.getExtension("WEBGL_debug_renderer_info");
+    this.renderer = String(gl.getParameter(info === null ? gl.RENDERER : info.UNMASKED_RENDERER_WEBGL) ?? "");
   }
 
   get software(): boolean {
@@ -100,13 +104,24 @@ export class WebglEdges {
     return this.gl.isContextLost();
   }
 
+  /** Whether the browser gave the whole canvas a drawing buffer (it caps it on wide layouts). */
+  get complete(): boolean {
+    return this.gl.drawingBufferWidth >= this.gl.canvas.width && this.gl.drawingBufferHeight >= this.gl.canvas.height;
+  }
+
+  /** Give the context back: browsers keep only a few alive. */
+  release(): void {
+    this.gl.getExtension("WEBGL_lose_context")?.loseContext();
+  }
+
   /**
    * Clear the canvas and draw the batches under `scale`, `tx`, `ty` (layout →
    * device pixels, as Canvas 2D's setTransform). Returns how many edges were drawn.
    */
   draw(batches: EdgeBatch[], scale: number, tx: number, ty: number): number {
     const gl = this.gl;
-    const { width, height } = gl.canvas;
+    const width = gl.drawingBufferWidth;
+    const height = gl.drawingBufferHeight;
     gl.viewport(0, 0, width, height);
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);

@@ -131,6 +131,7 @@ class NetworkViewController {
   private layoutWidth = 0; // the stage width the layout was made for (it may scroll wider)
   private seen: { topology?: Topology; params?: ParamsTrait; values?: ValuesTrait; grads?: unknown } = {};
   private edgeKey = "";
+  private linkKey = "";
   private panelKey = ""; // what the legend and the arithmetic panel last showed
   private shownStep = -1;
   private hover: UnitRef | null = null;
@@ -277,6 +278,7 @@ class NetworkViewController {
     this.model.off("msg:custom", this.onMessage);
     this.player.stop();
     this.resize.disconnect();
+    this.edgeLayer.dispose();
     this.root.remove();
   }
 
@@ -337,11 +339,11 @@ class NetworkViewController {
       const backward = "columns" in grads ? (grads as GradsTrait) : null;
       this.data = new NetworkData(topology, params, values, backward);
       if (topology !== this.seen.topology) {
-        this.layout = null;
-        this.expanded = new Map();
+        this.setExpanded(new Map()); // and a new layout
         this.viewport = this.painted = IDENTITY; // a new structure: start unzoomed
       }
       this.edgeKey = "";
+      this.linkKey = "";
       this.panelKey = "";
       this.seen = { topology, params, values, grads };
     }
@@ -389,6 +391,7 @@ class NetworkViewController {
       },
       t,
     );
+    this.collapseButton.textContent = t.collapseGroups;
     this.root.dataset.neurons = String(data.neuronCount);
     this.root.dataset.edges = String(data.edgeCount);
     this.root.dataset.revision = String(data.revision);
@@ -510,9 +513,16 @@ class NetworkViewController {
         return strongestEdges(matrix, step.phase === "forward" ? data.row(c - 1, sample) : null, limit);
       });
       const edges = { ...style.edges, selection: this.shownEdges, ...(forward ? { faded: () => false } : {}) };
-      this.edgeLayer.paint(layout, data, step.column, data.columns.length, edges, this.painted, dpr);
+      this.edgeLayer.paint(layout, data, step.column, edges, this.painted, dpr);
       this.showEdgeCounts(limit);
       this.edgeKey = edgeKey;
+      this.linkKey = ""; // the canvases may have been resized (cleared) too
+    }
+    const linkStep = forward ? step.column : data.columns.length;
+    const linkKey = `${edgeKey}:${linkStep}`;
+    if (linkKey !== this.linkKey) {
+      this.edgeLayer.paintLinks(layout, data, linkStep, this.painted, dpr);
+      this.linkKey = linkKey;
     }
     const ctx = this.canvas.getContext("2d");
     if (ctx !== null) {
@@ -522,9 +532,13 @@ class NetworkViewController {
       const v = this.viewport;
       const ratio = v.scale / this.painted.scale;
       ctx.setTransform(ratio, 0, 0, ratio, dpr * (v.x - this.painted.x * ratio), dpr * (v.y - this.painted.y * ratio));
-      this.edgeLayer.compose(ctx);
+      this.edgeLayer.composeEdges(ctx);
       ctx.setTransform(dpr * v.scale, 0, 0, dpr * v.scale, dpr * v.x, dpr * v.y);
       if (forward) paintVeil(ctx, layout, step.column);
+      // Links over the veil: they are painted faded by step themselves.
+      ctx.setTransform(ratio, 0, 0, ratio, dpr * (v.x - this.painted.x * ratio), dpr * (v.y - this.painted.y * ratio));
+      this.edgeLayer.composeLinks(ctx);
+      ctx.setTransform(dpr * v.scale, 0, 0, dpr * v.scale, dpr * v.x, dpr * v.y);
       paintCurrentColumn(ctx, layout, step.column);
       paintBlocks(ctx, layout, data, step.phase === "forward" ? step.column : data.columns.length);
       paintNeurons(ctx, layout, data, sample, step.column, this.animatedNeurons(style));
@@ -850,7 +864,6 @@ class NetworkViewController {
     const open = Array.from(expanded.values()).reduce((n, set) => n + set.size, 0);
     this.root.dataset.expandedGroups = String(open);
     this.collapseButton.hidden = open === 0;
-    this.collapseButton.textContent = this.t.collapseGroups;
     this.layout = null;
     this.hover = null;
     this.tooltip.hide();

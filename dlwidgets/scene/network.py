@@ -20,6 +20,7 @@ from torch import nn
 from dlwidgets.capture import Layer, Trace
 from dlwidgets.capture.tensors import iter_tensors
 from dlwidgets.errors import UnsupportedModelError
+from dlwidgets.scene.block_maps import BlockMaps, block_maps
 
 # Element-wise modules and ops: they keep the column and change its values.
 ACTIVATIONS = frozenset(
@@ -64,6 +65,8 @@ class Column:
     dz: np.ndarray | None = None
     dw: np.ndarray | None = None
     db: np.ndarray | None = None
+    # A block whose output is images: thumbnails of its most active channels.
+    maps: BlockMaps | None = None
 
     @property
     def activation(self) -> str | None:
@@ -212,7 +215,9 @@ def _new_column(
         assert tensor is not None
         column.a = _rows(tensor, max_samples)
         column.units = column.a.shape[1]
-    elif (
+        return column
+    column.maps = block_maps(tensor, max_samples)
+    if (
         kind == "Input"
         and tensor is not None
         and tensor.is_floating_point()
@@ -237,6 +242,7 @@ def _merge(layer: Layer, sources: list[int], columns: list[Column], max_samples:
             return False
         if layer.kind not in PASS_THROUGH:  # a Flatten keeps showing the maps' shape
             column.shape = _per_sample(tensor)
+            column.maps = block_maps(tensor, max_samples)
     else:
         if not elementwise or not _is_vector(tensor) or tensor.shape[-1] != column.units:
             return False

@@ -59,6 +59,17 @@ def values(scene: NetworkScene, revision: int) -> dict[str, Any]:
             None if c.a is None else {"a": encode(c.a), "z": None if c.z is None else encode(c.z)}
             for c in scene.columns
         ],
+        # Blocks that hold images: [samples, k, h, w] thumbnails and the channels they show.
+        "maps": [
+            None
+            if c.maps is None
+            else {
+                "maps": encode(c.maps.maps),
+                "channels": c.maps.channels,
+                "shape": list(c.maps.shape),
+            }
+            for c in scene.columns
+        ],
     }
 
 

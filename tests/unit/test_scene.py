@@ -113,3 +113,34 @@ def test_a_model_with_no_module_is_refused_with_a_hint() -> None:
         build_scene(dw.trace(Functional(), torch.randn(1, 3)))
     scene = build_scene(dw.trace(Functional(), torch.randn(1, 3), ops=True))
     assert [c.name for c in scene.columns] == ["input", "relu"]
+
+
+def test_image_blocks_carry_their_most_active_maps() -> None:
+    from torch.nn import functional as F
+
+    from dlwidgets.scene import payload
+    from dlwidgets.scene.block_maps import MAP_CHANNELS, MAP_SIZE, block_maps
+
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten()
+    )
+    x = torch.randn(3, 3, 40, 40)
+    scene = dw.NetworkView(model, x).scene
+    maps = scene.column("input").maps
+    assert maps is not None and maps.maps.shape == (3, 3, MAP_SIZE, MAP_SIZE)
+    assert scene.column("0").maps is not None  # the conv, its ReLU merged in
+    assert scene.column("2").maps is None  # pooled to 1×1: no image left
+    out = torch.relu(model[0](x)).detach()
+    found = block_maps(out, max_samples=2)
+    assert found is not None
+    activity = out[:2].abs().mean(dim=(0, 2, 3))
+    assert found.channels == torch.topk(activity, MAP_CHANNELS).indices.tolist()
+    expected = F.adaptive_avg_pool2d(out[:2, found.channels], MAP_SIZE)
+    assert np.allclose(found.maps, expected.numpy(), atol=1e-6)
+    assert found.shape == (8, 40, 40)
+    assert block_maps(torch.randn(2, 5), 4) is None
+    assert block_maps(torch.randn(2, 3, 1, 9), 4) is None
+    sent = payload.values(scene, 0)["maps"]
+    assert sent[0]["channels"] == maps.channels and sent[0]["shape"] == [3, 40, 40]
+    assert [m is None for m in sent] == [c.maps is None for c in scene.columns]

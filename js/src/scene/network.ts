@@ -34,6 +34,31 @@ export interface ValuesTrait {
   value_range: number;
   layer_ranges?: number[]; // largest |a| of each column
   columns: ({ a: WireArray; z: WireArray | null } | null)[];
+  /** Blocks that hold images: thumbnails [samples, k, h, w] of their most active channels. */
+  maps?: ({ maps: WireArray; channels: number[]; shape: number[] } | null)[];
+}
+
+/** A block's thumbnails, with the scale they are coloured on (largest |value|). */
+export class BlockMapsData {
+  readonly count: number;
+  readonly height: number;
+  readonly width: number;
+  readonly range: number;
+
+  constructor(
+    readonly maps: Float32Tensor,
+    readonly channels: number[],
+    readonly shape: number[], // the full per-sample [C, H, W]
+  ) {
+    [, this.count, this.height, this.width] = maps.shape as [number, number, number, number];
+    let range = 0;
+    for (const v of maps.data) if (Number.isFinite(v)) range = Math.max(range, Math.abs(v));
+    this.range = range > 0 ? range : 1;
+  }
+
+  value(sample: number, k: number, y: number, x: number): number {
+    return this.maps.data[((sample * this.count + k) * this.height + y) * this.width + x]!;
+  }
 }
 
 export interface GradsTrait {
@@ -80,6 +105,7 @@ export class NetworkData {
   readonly revision: number;
   readonly sentAt: number;
   readonly backward: Backward | null;
+  readonly maps: (BlockMapsData | null)[];
 
   constructor(topology: Topology, params: ParamsTrait, values: ValuesTrait, grads: GradsTrait | null = null) {
     this.columns = topology.columns;
@@ -97,6 +123,10 @@ export class NetworkData {
     this.values = values.columns.map((v) =>
       v === null ? null : { a: decodeFloat32(v.a), z: v.z === null ? null : decodeFloat32(v.z) },
     );
+    this.maps = this.columns.map((_, c) => {
+      const m = values.maps?.[c] ?? null;
+      return m === null ? null : new BlockMapsData(decodeFloat32(m.maps), m.channels, m.shape);
+    });
     this.weightRange = params.weight_range;
     this.valueRange = values.value_range;
     this.layerRanges = values.layer_ranges ?? this.columns.map(() => values.value_range);

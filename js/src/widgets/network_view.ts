@@ -5,6 +5,7 @@
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { formatNumber, strings, type Strings } from "../i18n";
+import { BlockMapPainter, mapPixelAt, thumbBox, type MapPixel } from "../render/block_maps";
 import { EdgeLayer, type BackendChoice } from "../render/edge_layer";
 import {
   type Ctx2D,
@@ -84,6 +85,8 @@ export interface ViewHandle {
   neuronCenter(layer: string, index: number): { x: number; y: number } | null;
   /** A point `along` (0..1) the drawn edge from unit `from` of the column before into `to`. */
   edgeAt(layer: string, to: number, from: number, along?: number): { x: number; y: number } | null;
+  /** The centre of pixel (y, x) of a block's thumbnail `map` (0: its most active channel). */
+  mapPoint(layer: string, map: number, y: number, x: number): { x: number; y: number } | null;
   readonly neurons: number;
   readonly edges: number;
 }
@@ -102,6 +105,7 @@ class NetworkViewController {
   private readonly stage: HTMLDivElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly edgeLayer = new EdgeLayer();
+  private readonly blockMaps = new BlockMapPainter();
   /** Per column, the groups the user opened; a new structure closes them all. */
   private expanded = new Map<number, Set<number>>();
   private readonly collapseButton = document.createElement("button");
@@ -262,6 +266,7 @@ class NetworkViewController {
     const handle: ViewHandle = {
       neuronCenter: (layer, index) => this.neuronCenter(layer, index),
       edgeAt: (layer, to, from, along = 0.5) => this.edgePoint(layer, to, from, along),
+      mapPoint: (layer, map, y, x) => this.mapPoint(layer, map, y, x),
       get neurons() {
         return Number(root.dataset.neurons ?? 0);
       },
@@ -540,7 +545,9 @@ class NetworkViewController {
       this.edgeLayer.composeLinks(ctx);
       ctx.setTransform(dpr * v.scale, 0, 0, dpr * v.scale, dpr * v.x, dpr * v.y);
       paintCurrentColumn(ctx, layout, step.column);
-      paintBlocks(ctx, layout, data, step.phase === "forward" ? step.column : data.columns.length);
+      const reached = step.phase === "forward" ? step.column : data.columns.length;
+      paintBlocks(ctx, layout, data, reached);
+      this.blockMaps.paint(ctx, layout, data, sample, reached);
       paintNeurons(ctx, layout, data, sample, step.column, this.animatedNeurons(style));
       const selected = this.selectedRef();
       if (selected !== null) paintRing(ctx, layout, selected, "#111111", 2.5);
@@ -721,6 +728,21 @@ class NetworkViewController {
     return at(col.x, unitY(col, index));
   }
 
+  private mapPoint(layer: string, map: number, y: number, x: number): { x: number; y: number } | null {
+    if (this.data === null || this.layout === null) return null;
+    const c = this.data.columns.findIndex((col) => col.name === layer);
+    const maps = this.data.maps[c];
+    const box = c < 0 ? null : thumbBox(this.layout, this.data, c, map);
+    if (maps === null || maps === undefined || box === null) return null;
+    const rect = this.canvas.getBoundingClientRect();
+    const [vx, vy] = toView(
+      this.viewport,
+      box.x + ((x + 0.5) / maps.width) * box.size,
+      box.y + ((y + 0.5) / maps.height) * box.size,
+    );
+    return { x: rect.left + vx, y: rect.top + vy };
+  }
+
   private edgePoint(layer: string, to: number, from: number, along: number): { x: number; y: number } | null {
     if (this.data === null || this.layout === null) return null;
     const c = this.data.columns.findIndex((col) => col.name === layer);
@@ -804,9 +826,12 @@ class NetworkViewController {
       this.showTooltip(ref, tx, ty);
     } else if (tx >= 0) {
       const block = blockAt(this.layout, x, y);
+      const pixel = block === null ? mapPixelAt(this.layout, this.data, x, y) : null;
       const tolerance = 3 / this.viewport.scale;
-      const edge = block === null ? edgeAt(this.layout, this.data, x, y, tolerance, this.shownEdges) : null;
+      const edge =
+        block === null && pixel === null ? edgeAt(this.layout, this.data, x, y, tolerance, this.shownEdges) : null;
       if (block !== null) this.showBlockTooltip(block, tx, ty);
+      else if (pixel !== null) this.showMapTooltip(pixel, tx, ty);
       else if (edge !== null) this.showEdgeTooltip(edge, tx, ty);
       else this.tooltip.hide();
     } else {
@@ -888,6 +913,24 @@ class NetworkViewController {
     }
     const from = `${source.kind === "Input" ? t.input : source.name}[${edge.from}]`;
     this.tooltip.show(`${t.edge} ${from} → ${target.name}[${edge.to}]`, rows, x, y);
+  }
+
+  private showMapTooltip(pixel: MapPixel, x: number, y: number): void {
+    const data = this.data!;
+    const t = this.t;
+    const maps = data.maps[pixel.column]!;
+    const column = data.columns[pixel.column]!;
+    const value = maps.value(this.model.get("sample"), pixel.map, pixel.y, pixel.x);
+    const [, height, width] = maps.shape as [number, number, number];
+    const rows: Row[] = [
+      { key: "pixel", label: t.mapPixel, value: `(${pixel.y}, ${pixel.x})` },
+      { key: "value", label: t.mapValue, value: formatNumber(value), numeric: value },
+    ];
+    if (height !== maps.height || width !== maps.width) {
+      rows.push({ key: "pooled", label: t.mapPooled, value: `${maps.height}×${maps.width} / ${height}×${width}` });
+    }
+    const name = column.kind === "Input" ? t.input : column.name;
+    this.tooltip.show(`${name} · ${t.channel} ${maps.channels[pixel.map]}`, rows, x, y);
   }
 
   private showBlockTooltip(c: number, x: number, y: number): void {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 import statistics
+import threading
 import time
 from collections import deque
 from typing import Any
@@ -104,6 +106,13 @@ class Playground(ipywidgets.VBox):
         self._revision = 0
         self._kernel_ms: deque[float] = deque(maxlen=300)
         self._chart_at = 0.0
+        # The plotly widget is not thread-safe (the page's zoom and pan reach it on the
+        # kernel's thread): the training thread hands its updates to that thread's loop.
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+        self._loop_thread = threading.current_thread()
         self._runner = BackgroundTraining(
             self._trainer, self._publish, max_fps=max_fps, on_error=self._failed
         )
@@ -311,7 +320,11 @@ class Playground(ipywidgets.VBox):
             now = time.monotonic()
             if chart or not self._runner.running or now - self._chart_at >= CHART_PERIOD:
                 self._chart_at = now
-                self._draw_chart()
+                history = list(self._trainer.history)
+                if self._loop is None or threading.current_thread() is self._loop_thread:
+                    self._draw_chart(history)
+                elif not self._loop.is_closed():
+                    self._loop.call_soon_threadsafe(self._draw_chart, history)
         self._kernel_ms.append((time.perf_counter() - start) * 1000)
 
     def _name_chart(self, lang: str) -> None:
@@ -324,8 +337,7 @@ class Playground(ipywidgets.VBox):
             self.loss_chart.layout.title.text = words["loss"]
             self.loss_chart.layout.xaxis.title.text = words["epoch"]
 
-    def _draw_chart(self) -> None:
-        history = self._trainer.history
+    def _draw_chart(self, history: list[tuple[int, float, float]]) -> None:
         stride = max(1, -(-len(history) // CHART_POINTS))
         shown = history[::stride]
         if shown[-1] is not history[-1]:

@@ -423,3 +423,33 @@ def test_playground_trains_on_the_gpu() -> None:
     assert pg.accuracy() > 0.9
     assert decode(pg.view.frame["maps"]).shape == (7 + 8 + 8 + 1, 64, 64)
     pg.close()
+
+
+def test_the_loss_chart_is_only_touched_on_the_kernels_thread() -> None:
+    """Training runs in its own thread; the plotly widget is updated on the loop's thread."""
+    import asyncio
+
+    threads: list[str] = []
+
+    async def main() -> dw.Playground:
+        pg = dw.Playground(dataset="xor", layers=[4], batch_size=10)
+        draw = pg._draw_chart
+
+        def spy(history: list[tuple[int, float, float]]) -> None:
+            threads.append(threading.current_thread().name)
+            draw(history)
+
+        pg._draw_chart = spy  # type: ignore[method-assign]
+        pg.play()
+        deadline = time.monotonic() + 20
+        while pg.epoch < 30 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)  # the loop runs: chart updates land here
+        pg.pause()
+        await asyncio.sleep(0.1)
+        return pg
+
+    pg = asyncio.run(main())
+    assert pg.epoch >= 30
+    assert threads and set(threads) == {threading.main_thread().name}
+    assert len(pg.loss_chart.data[0].x) > 1  # and the chart did follow the training
+    pg.close()

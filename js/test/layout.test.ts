@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { layoutNetwork, MARGIN, neuronAt, preferredHeight, unitY } from "../src/scene/layout";
 import { BLOCK, blockAt, GROUP_NODES, MIN_GAP, middleY, slotCounts, slotUnits } from "../src/scene/layout";
-import { mapPixelAt, THUMB, THUMB_GAP, thumbBox } from "../src/render/block_maps";
-import { NetworkData } from "../src/scene/network";
-import { traits } from "./fixtures";
 
 describe("layoutNetwork", () => {
   const layout = layoutNetwork([4, 8, 8, 3], 760, 400);
@@ -150,35 +147,5 @@ describe("grouping wide columns", () => {
   it("never groups with threshold 0, and counts slots for the preferred height", () => {
     expect(layoutNetwork([784], 760, 700).columns[0]!.slots).toBe(784);
     expect(slotCounts([784, 0, 10], closed)).toEqual([Math.ceil(784 / Math.ceil(784 / GROUP_NODES)), 0, 10]);
-  });
-});
-
-describe("block thumbnails", () => {
-  it("sit in a 2×2 grid under the block and map a point to the right pixel", () => {
-    const units = [0, 0, 3];
-    const t = traits(units, { samples: 1 });
-    t.values.maps = [
-      null,
-      {
-        maps: { dtype: "float32", shape: [1, 4, 8, 6], data: new DataView(new Float32Array(192).fill(0.5).buffer) },
-        channels: [3, 0, 2, 1],
-        shape: [5, 16, 12],
-      },
-      null,
-    ];
-    const data = new NetworkData(t.topology, t.params, t.values);
-    const layout = layoutNetwork(units, 760, 400);
-    const first = thumbBox(layout, data, 1, 0)!;
-    const fourth = thumbBox(layout, data, 1, 3)!;
-    expect(first.y).toBe(middleY(layout) + BLOCK.height / 2 + 8);
-    expect(fourth.x).toBe(first.x + THUMB + THUMB_GAP);
-    expect(fourth.y).toBe(first.y + THUMB + THUMB_GAP);
-    expect(thumbBox(layout, data, 0, 0)).toBeNull();
-    expect(thumbBox(layout, data, 1, 4)).toBeNull();
-    // pixel (y 7, x 0) of map 3: the bottom-left of the fourth box
-    const hit = mapPixelAt(layout, data, fourth.x + 1, fourth.y + fourth.size - 1);
-    expect(hit).toEqual({ column: 1, map: 3, y: 7, x: 0 });
-    expect(data.maps[1]!.value(0, 3, 7, 0)).toBeCloseTo(0.5, 6);
-    expect(data.maps[1]!.range).toBeCloseTo(0.5, 6);
   });
 });

@@ -4,7 +4,8 @@
 
 import { BLOCK, type Layout, middleY } from "../scene/layout";
 import type { BlockMapsData, NetworkData } from "../scene/network";
-import { diverging } from "./colors";
+import { css, diverging } from "./colors";
+import type { Ctx2D } from "./network_painter";
 
 export const THUMB = 40; // px a side
 export const THUMB_GAP = 4;
@@ -52,6 +53,34 @@ export function mapPixelAt(layout: Layout, data: NetworkData, x: number, y: numb
     }
   }
   return null;
+}
+
+/**
+ * The thumbnails as one rectangle per pixel, for vector output (the SVG
+ * export); the page itself draws them as cached images (BlockMapPainter).
+ */
+export function paintBlockMapPixels(ctx: Ctx2D, layout: Layout, data: NetworkData, sample: number, step: number): number {
+  let drawn = 0;
+  data.maps.forEach((maps, c) => {
+    if (maps === null) return;
+    const alpha = c > step ? 0.25 : 1;
+    for (let k = 0; k < maps.count; k++) {
+      const box = thumbBox(layout, data, c, k)!;
+      const [pw, ph] = [box.size / maps.width, box.size / maps.height];
+      for (let y = 0; y < maps.height; y++) {
+        for (let x = 0; x < maps.width; x++) {
+          ctx.fillStyle = css(diverging(maps.value(sample, k, y, x) / maps.range), alpha);
+          ctx.fillRect(box.x + x * pw, box.y + y * ph, pw, ph);
+          drawn++;
+        }
+      }
+      ctx.setLineDash([]);
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = "#8c959f";
+      ctx.strokeRect(box.x, box.y, box.size, box.size);
+    }
+  });
+  return drawn;
 }
 
 export class BlockMapPainter {

@@ -5,7 +5,7 @@
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { formatNumber, strings, type Strings } from "../i18n";
-import { BlockMapPainter, mapPixelAt, thumbBox, type MapPixel } from "../render/block_maps";
+import { BlockMapPainter, mapPixelAt, paintBlockMapPixels, thumbBox, type MapPixel } from "../render/block_maps";
 import { EdgeLayer, type BackendChoice } from "../render/edge_layer";
 import {
   type Ctx2D,
@@ -631,6 +631,7 @@ class NetworkViewController {
     paintEdges(svg, layout, data, step.column, { ...style.edges, selection: this.shownEdges });
     paintCurrentColumn(svg, layout, step.column);
     paintBlocks(svg, layout, data, computed);
+    paintBlockMapPixels(svg, layout, data, sample, computed);
     paintNeurons(svg, layout, data, sample, step.column, style.neurons);
     const selected = this.selectedRef();
     if (selected !== null) paintRing(svg, layout, selected, "#111111", 2.5);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { strongestEdges } from "../src/scene/edge_filter";
 import { strings } from "../src/i18n";
 import { paintEdges, paintLabels, paintUnits, visible } from "../src/render/recurrent_painter";
 import { RecurrentData, type RecurrentTopology, type RecurrentValues } from "../src/scene/recurrent";
@@ -47,6 +48,18 @@ function lstm(): RecurrentData {
 
 describe("RecurrentData", () => {
   const data = lstm();
+
+  it("gives a step's row, so edges can be ranked by |w·h_{t−1}| at each step", () => {
+    expect(Array.from(data.stepRow(1, 1)!)).toEqual([Math.fround(0.2), Math.fround(0.3)]);
+    expect(Array.from(data.stepRow(0, 2)!)).toEqual([3]);
+    expect(data.stepRow(2, 1)).not.toBeNull(); // output step 1
+    expect(data.stepRow(5, 0)).toBeNull();
+    // with h_0 = (0.1, −0.4): |w·h| is largest for w[1][1] = 0.4 (0.16), not for |w| alone
+    const picked = strongestEdges(data.bands[1]!.wHh!, data.stepRow(1, 0), 1).indices!;
+    expect(Array.from(picked)).toEqual([3]);
+    const byWeight = strongestEdges(data.bands[1]!.wHh!, Float32Array.of(1, 0.01), 1).indices!;
+    expect(Array.from(byWeight)).toEqual([2]); // 0.3 · 1
+  });
 
   it("reads values, gates, the cell state and the previous state per step", () => {
     expect(data.value(1, 2, 1)).toBeCloseTo(0.05, 6);
@@ -159,9 +172,9 @@ describe("recurrent painter", () => {
   it("draws x_t → h_t edges for each step reached and h_{t−1} → h_t after the first", () => {
     const ctx = new FakeCtx();
     const layout = layoutRecurrent(3, specs, 0, 600);
-    expect(paintEdges(ctx, layout, data, 1, [null, null, null])).toBe(2 * 2 + 4);
+    expect(paintEdges(ctx, layout, data, 1, () => null)).toBe(2 * 2 + 4);
     const picked = { input: Uint32Array.of(1), recurrent: Uint32Array.of(0, 3) };
-    expect(paintEdges(new FakeCtx(), layout, data, 2, [null, picked, null])).toBe(3 + 2 * 2);
+    expect(paintEdges(new FakeCtx(), layout, data, 2, (_t, b) => (b === 1 ? picked : null))).toBe(3 + 2 * 2);
   });
 
   it("writes each step's token under its column, whitespace made visible", () => {

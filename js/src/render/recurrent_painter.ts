@@ -6,7 +6,7 @@ import { columnSpacing, gatePoint, type RecurrentLayout, unitPoint, type UnitHit
 import { css, diverging } from "./colors";
 import { type Ctx2D, edgeStyle, WIDTH_LEVELS } from "./network_painter";
 
-/** Per band: the flat indices of the input and recurrent edges drawn (null: all). */
+/** Per band and step: the flat indices of the input and recurrent edges drawn (null: all). */
 export interface EdgeChoice {
   input: Uint32Array | null;
   recurrent: Uint32Array | null;
@@ -29,7 +29,7 @@ export function paintEdges(
   layout: RecurrentLayout,
   data: RecurrentData,
   step: number,
-  choice: (EdgeChoice | null)[],
+  choice: (t: number, band: number) => EdgeChoice | null,
 ): number {
   const range = data.values.ranges.weight > 0 ? data.values.ranges.weight : 1;
   const buckets: number[][] = Array.from({ length: 2 * WIDTH_LEVELS }, () => []);
@@ -50,7 +50,7 @@ export function paintEdges(
     };
     for (let t = 0; t <= step && t < data.steps; t++) {
       if (band.wIn !== null) {
-        pairs(band.wIn, choice[b]?.input ?? null, (k, j, value) => {
+        pairs(band.wIn, choice(t, b)?.input ?? null, (k, j, value) => {
           const from = unitPoint(layout, b - 1, t, k);
           const to = unitPoint(layout, b, t, j);
           add(value, from.x + below.r, from.y, to.x - here.r, to.y);
@@ -58,7 +58,7 @@ export function paintEdges(
       }
       if (band.wHh !== null && t > 0) {
         const gates = layout.gate.count * (layout.gate.size + 1);
-        pairs(band.wHh, choice[b]?.recurrent ?? null, (k, j, value) => {
+        pairs(band.wHh, choice(t, b)?.recurrent ?? null, (k, j, value) => {
           const from = unitPoint(layout, b, t - 1, k);
           const to = unitPoint(layout, b, t, j);
           add(value, from.x + here.r + gates, from.y, to.x - here.r, to.y);

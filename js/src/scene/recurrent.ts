@@ -111,6 +111,14 @@ export class RecurrentData {
     return this.topology.output_steps.indexOf(t);
   }
 
+  /** Every drawn unit of band `b` at step `t`, as a view (null where the band has none). */
+  stepRow(b: number, t: number): Float32Array | null {
+    const band = this.bands[b];
+    const row = band === undefined ? -1 : this.row(b, t);
+    if (band === undefined || row < 0) return null;
+    return band.a.data.subarray(row * band.info.units, (row + 1) * band.info.units);
+  }
+
   /** The value of drawn unit `u` of band `b` at step `t` (NaN where the band has none). */
   value(b: number, t: number, u: number): number {
     const band = this.bands[b]!;

@@ -45,7 +45,7 @@ export interface RecurrentHandle {
 
 const TRAITS = ["topology", "values", "step", "selected", "show_gates", "playing", "interval", "error", "lang"] as const;
 const DEFAULT_WIDTH = 760;
-/** Edges drawn per weight matrix per step: the strongest |w|, at least this many. */
+/** Edges drawn per weight matrix per step: the strongest signals |w·a| of that step, at least this many. */
 const MIN_EDGES = 12;
 
 function fill(template: string, parts: Record<string, string | number>): string {
@@ -73,7 +73,8 @@ class RecurrentViewController {
   private readonly cache = document.createElement("canvas");
   private cacheKey = "";
   private readonly resize: ResizeObserver;
-  private choice: (EdgeChoice | null)[] = [];
+  /** [step][band]: the strongest signals |w·x_t| and |w·h_{t−1}| of that step. */
+  private choice: (EdgeChoice | null)[][] = [];
   private seen: { topology?: RecurrentTopology; values?: RecurrentValues } = {};
   private hover: UnitHit | null = null;
   private readonly player = new Player();
@@ -183,11 +184,19 @@ class RecurrentViewController {
     }
     if (topology !== this.seen.topology || values !== this.seen.values) {
       this.data = new RecurrentData(topology, values);
-      this.choice = this.data.bands.map((band) => {
-        if (band.wIn === null || band.wHh === null) return null;
-        const limit = Math.max(MIN_EDGES, 2 * band.info.units);
-        return { input: strongestEdges(band.wIn, null, limit).indices, recurrent: strongestEdges(band.wHh, null, limit).indices };
-      });
+      const data = this.data;
+      this.choice = Array.from({ length: data.steps }, (_, t) =>
+        data.bands.map((band, b) => {
+          if (band.wIn === null || band.wHh === null) return null;
+          const limit = Math.max(MIN_EDGES, 2 * band.info.units);
+          const below = data.stepRow(b - 1, t);
+          const before = t > 0 ? data.stepRow(b, t - 1) : band.h0;
+          return {
+            input: strongestEdges(band.wIn, below, limit).indices,
+            recurrent: strongestEdges(band.wHh, before, limit).indices,
+          };
+        }),
+      );
       this.seen = { topology, values };
       this.layoutKey = "";
     }
@@ -240,7 +249,9 @@ class RecurrentViewController {
     for (const band of top.bands) {
       if (band.units < band.total_units) lines.push(fill(t.unitsShown, { name: this.bandName(band.name), shown: band.units, total: band.total_units }));
     }
-    const limits = this.choice.filter((c): c is EdgeChoice => c !== null && (c.input !== null || c.recurrent !== null));
+    const limits = (this.choice[0] ?? []).filter(
+      (c): c is EdgeChoice => c !== null && (c.input !== null || c.recurrent !== null),
+    );
     if (limits.length > 0) {
       const shown = limits.map((c) => c.recurrent?.length ?? c.input?.length ?? 0);
       const total = data.bands.filter((b) => b.wHh !== null).map((b) => b.wHh!.data.length);
@@ -325,7 +336,7 @@ class RecurrentViewController {
     const dpr = window.devicePixelRatio || 1;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     paintCurrentStep(ctx, layout, step);
-    const edges = paintEdges(ctx, layout, data, step, this.choice);
+    const edges = paintEdges(ctx, layout, data, step, (t, b) => this.choice[t]?.[b] ?? null);
     paintHeadLinks(ctx, layout, data, step);
     const units = paintUnits(ctx, layout, data, step, gates);
     paintLabels(ctx, layout, data, step, gates, (b) => this.bandName(data.bands[b]!.info.name));

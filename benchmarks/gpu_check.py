@@ -4,8 +4,10 @@ For every architecture of ``tests/corpus.py``: the model and its inputs moved
 to the GPU, traced (leaf records, then with gradients), every record compared
 with the same trace on the CPU, and the bytes brought back to the host per
 forward pass with the time against the plain forward. Then
-``benchmarks/capture.py --device cuda``. Exits 0 saying so when there is no
-CUDA device.
+``benchmarks/capture.py --device cuda``, ``benchmarks/cnn_payload.py --device
+cuda`` (FeatureMapView's reduction on the device) and every test marked
+``cuda`` (capture, FeatureMapView, RecurrentView, Playground). Exits 0 saying
+so when there is no CUDA device.
 
     .venv/bin/python benchmarks/gpu_check.py
 """
@@ -126,10 +128,26 @@ def main() -> int:
     bench = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "capture.py"), "--device", "cuda"], check=False
     )
+    print("\nFeatureMapView payload on cuda:", flush=True)
+    payload = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "cnn_payload.py"), "--device", "cuda"],
+        check=False,
+    )
+    print("\nthe tests marked cuda:", flush=True)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-m", "cuda", "-q", "tests/unit"],
+        cwd=ROOT,
+        check=False,
+    )
     passed = sum(ok for ok, _ in results)
     worst = max((ratio for _, ratio in results), default=0.0)
-    print(f"gpu_check: cases={len(results)} ok={passed} worst_ratio={worst:.2f}")
-    return 0 if passed == len(results) and bench.returncode == 0 else 1
+    print(
+        f"gpu_check: cases={len(results)} ok={passed} worst_ratio={worst:.2f} "
+        f"capture_bench_rc={bench.returncode} payload_rc={payload.returncode} "
+        f"cuda_tests_rc={tests.returncode}"
+    )
+    runs = (bench.returncode, payload.returncode, tests.returncode)
+    return 0 if passed == len(results) and runs == (0, 0, 0) else 1
 
 
 if __name__ == "__main__":

@@ -426,13 +426,19 @@ def test_playground_trains_on_the_gpu() -> None:
 
 
 def test_the_loss_chart_is_only_touched_on_the_kernels_thread() -> None:
-    """Training runs in its own thread; the plotly widget is updated on the loop's thread."""
+    """Training runs in its own thread; the plotly widget is updated on the event loop's thread.
+
+    The kernel's loop is played by a loop in a thread of the test's own (the test
+    session may already run a loop in the main thread).
+    """
     import asyncio
 
     threads: list[str] = []
+    made: list[dw.Playground] = []
 
-    async def main() -> dw.Playground:
+    async def main() -> None:
         pg = dw.Playground(dataset="xor", layers=[4], batch_size=10)
+        made.append(pg)
         draw = pg._draw_chart
 
         def spy(history: list[tuple[int, float, float]]) -> None:
@@ -446,10 +452,12 @@ def test_the_loss_chart_is_only_touched_on_the_kernels_thread() -> None:
             await asyncio.sleep(0.05)  # the loop runs: chart updates land here
         pg.pause()
         await asyncio.sleep(0.1)
-        return pg
 
-    pg = asyncio.run(main())
+    kernel = threading.Thread(target=lambda: asyncio.run(main()), name="kernel-loop")
+    kernel.start()
+    kernel.join(60)
+    pg = made[0]
     assert pg.epoch >= 30
-    assert threads and set(threads) == {threading.main_thread().name}
+    assert threads and set(threads) == {"kernel-loop"}
     assert len(pg.loss_chart.data[0].x) > 1  # and the chart did follow the training
     pg.close()

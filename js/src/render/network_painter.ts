@@ -53,7 +53,7 @@ export interface EdgeStyle {
 }
 
 /** `count`: edges drawn in this column pair; dense pairs are thinned so they stay readable. */
-export function edgeStyle(level: number, positive: boolean, faded: boolean, count: number): EdgeStyle {
+function edgeStyle(level: number, positive: boolean, faded: boolean, count: number): EdgeStyle {
   const t = (level + 0.5) / WIDTH_LEVELS;
   const density = Math.sqrt(Math.min(1, SPARSE_EDGES / Math.max(1, count)));
   const alpha = (0.2 + 0.7 * t) * (faded ? FADED_ALPHA : 1) * Math.max(0.25, density);
@@ -64,6 +64,36 @@ export function edgeStyle(level: number, positive: boolean, faded: boolean, coun
 export interface EdgeBatch {
   style: EdgeStyle;
   segments: Float64Array;
+}
+
+/** Edges sorted by sign and by |w| over `range` into 2·WIDTH_LEVELS buckets, a path each. */
+export class EdgeBuckets {
+  private readonly lines: number[][] = Array.from({ length: 2 * WIDTH_LEVELS }, () => []);
+  private added = 0;
+
+  constructor(private readonly range: number) {}
+
+  get count(): number {
+    return this.added;
+  }
+
+  add(value: number, x1: number, y1: number, x2: number, y2: number): void {
+    if (!Number.isFinite(value)) return; // a diverged weight: nothing sensible to draw
+    const level = Math.min(WIDTH_LEVELS - 1, Math.floor((Math.abs(value) / this.range) * WIDTH_LEVELS));
+    this.lines[(value >= 0 ? WIDTH_LEVELS : 0) + level]!.push(x1, y1, x2, y2);
+    this.added++;
+  }
+
+  /** Styled batches; `count` edges drawn together thins dense ones, `faded` fades them. */
+  batches(faded: boolean, count: number): EdgeBatch[] {
+    const out: EdgeBatch[] = [];
+    this.lines.forEach((segments, b) => {
+      if (segments.length === 0) return;
+      const style = edgeStyle(b % WIDTH_LEVELS, b >= WIDTH_LEVELS, faded, count);
+      out.push({ style, segments: Float64Array.from(segments) });
+    });
+    return out;
+  }
 }
 
 /** What the edges into each column show: a matrix (weights, gradients…) and its scale. */
@@ -118,14 +148,11 @@ export function edgeBatches(
     const to = layout.columns[c]!;
     const x1 = from.x + from.r;
     const x2 = to.x - to.r;
-    const buckets: number[][] = Array.from({ length: 2 * WIDTH_LEVELS }, () => []);
+    const buckets = new EdgeBuckets(range);
     const fanIn = w.shape[1]!;
     const add = (k: number): void => {
-      const value = w.data[k]!;
-      if (!Number.isFinite(value)) return; // a diverged weight: nothing sensible to draw
-      const level = Math.min(WIDTH_LEVELS - 1, Math.floor((Math.abs(value) / range) * WIDTH_LEVELS));
       const j = Math.floor(k / fanIn);
-      buckets[(value >= 0 ? WIDTH_LEVELS : 0) + level]!.push(x1, unitY(from, k - j * fanIn), x2, unitY(to, j));
+      buckets.add(w.data[k]!, x1, unitY(from, k - j * fanIn), x2, unitY(to, j));
     };
     const selected = source.selection?.(c) ?? null;
     const total = to.units * fanIn;
@@ -148,11 +175,7 @@ export function edgeBatches(
       heaviest.forEach(add);
       count = heaviest.size;
     }
-    buckets.forEach((segments, b) => {
-      if (segments.length === 0) return;
-      const style = edgeStyle(b % WIDTH_LEVELS, b >= WIDTH_LEVELS, source.faded(c), count);
-      batches.push({ style, segments: Float64Array.from(segments) });
-    });
+    batches.push(...buckets.batches(source.faded(c), count));
   }
   return batches;
 }

@@ -4,7 +4,7 @@
 import type { RecurrentData } from "../scene/recurrent";
 import { columnSpacing, gatePoint, type RecurrentLayout, unitPoint, type UnitHit } from "../scene/recurrent_layout";
 import { css, diverging } from "./colors";
-import { type Ctx2D, edgeStyle, WIDTH_LEVELS } from "./network_painter";
+import { type Ctx2D, EdgeBuckets, strokeBatches } from "./network_painter";
 
 /** Per band and step: the flat indices of the input and recurrent edges drawn (null: all). */
 export interface EdgeChoice {
@@ -31,13 +31,8 @@ export function paintEdges(
   step: number,
   choice: (t: number, band: number) => EdgeChoice | null,
 ): number {
-  const range = data.values.ranges.weight > 0 ? data.values.ranges.weight : 1;
-  const buckets: number[][] = Array.from({ length: 2 * WIDTH_LEVELS }, () => []);
-  const add = (value: number, x1: number, y1: number, x2: number, y2: number): void => {
-    if (!Number.isFinite(value)) return;
-    const level = Math.min(WIDTH_LEVELS - 1, Math.floor((Math.abs(value) / range) * WIDTH_LEVELS));
-    buckets[(value >= 0 ? WIDTH_LEVELS : 0) + level]!.push(x1, y1, x2, y2);
-  };
+  const buckets = new EdgeBuckets(data.values.ranges.weight > 0 ? data.values.ranges.weight : 1);
+  const add = buckets.add.bind(buckets);
   data.bands.forEach((band, b) => {
     if (band.info.role !== "hidden") return;
     const here = layout.bands[b]!;
@@ -66,22 +61,9 @@ export function paintEdges(
       }
     }
   });
-  let drawn = 0;
   ctx.setLineDash([]);
-  buckets.forEach((lines, k) => {
-    if (lines.length === 0) return;
-    const style = edgeStyle(k % WIDTH_LEVELS, k >= WIDTH_LEVELS, false, lines.length / 4 / Math.max(1, step + 1));
-    ctx.strokeStyle = css(style.rgb, style.alpha);
-    ctx.lineWidth = style.width;
-    ctx.beginPath();
-    for (let i = 0; i < lines.length; i += 4) {
-      ctx.moveTo(lines[i]!, lines[i + 1]!);
-      ctx.lineTo(lines[i + 2]!, lines[i + 3]!);
-    }
-    ctx.stroke();
-    drawn += lines.length / 4;
-  });
-  return drawn;
+  // Dense steps are thinned like a dense layer: by the edges drawn per step.
+  return strokeBatches(ctx, buckets.batches(false, buckets.count / Math.max(1, step + 1)));
 }
 
 /** The head: a thin link from the top hidden band into the outputs, where there are outputs. */

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness.lab import Lab, open_notebook, run_cell, wait_for_json
+from tests.harness.lab import Lab, first_view, open_notebook, run_cell, wait_for_json
 
 pytestmark = pytest.mark.browser
 
@@ -85,7 +85,7 @@ def test_feature_maps_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: P
     lab.write_notebook("cnn.ipynb", [SETUP.format(out=tmp_path), UPDATE])
     open_notebook(page, lab, "cnn.ipynb")
     run_cell(page, 0)
-    view = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output .dlw-feature-maps").first
+    view = first_view(page, "dlw-feature-maps")
     view.wait_for(state="visible", timeout=60_000)
     page.wait_for_function(
         "el => el.dataset.drawnRevision === '0'", arg=view.element_handle(), timeout=30_000

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness.lab import Lab, open_notebook, run_cell, wait_for_json
+from tests.harness.lab import Lab, first_view, open_notebook, run_cell, views, wait_for_json
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,7 @@ def test_playground_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: Pat
     lab.write_notebook("playground.ipynb", cells)
     open_notebook(page, lab, "playground.ipynb")
     run_cell(page, 0)
-    view = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output .pg-root").first
+    view = first_view(page, "pg-root")
     view.wait_for(state="visible", timeout=60_000)
     page.wait_for_function(
         "el => Number(el.dataset.framesDrawn) > 0", arg=view.element_handle(), timeout=30_000
@@ -146,7 +146,7 @@ def test_playground_in_jupyterlab(lab: Lab, page, tmp_path: Path, artifacts: Pat
 
     # a lesson: hidden controls are not in the page at all; a fixed one is disabled
     run_cell(page, 6)
-    lesson = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output .pg-root").nth(1)
+    lesson = views(page, "pg-root").nth(1)
     lesson.wait_for(state="visible", timeout=60_000)
     page.wait_for_function(
         "el => Number(el.dataset.framesDrawn) > 0", arg=lesson.element_handle(), timeout=30_000

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 import dlwidgets as dw
-from tests.harness.lab import Lab, open_notebook, run_cell, wait_for_json
+from tests.harness.lab import Lab, first_view, open_notebook, run_cell, wait_for_json
 
 pytestmark = pytest.mark.browser
 
@@ -71,7 +71,7 @@ def test_lstm_columns_hover_and_stepping(lab: Lab, page, tmp_path: Path, artifac
     lab.write_notebook("recurrent.ipynb", [LSTM_VIEW.format(out=tmp_path), TO_STEP_1])
     open_notebook(page, lab, "recurrent.ipynb")
     run_cell(page, 0)
-    view = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output .dlw-recurrent").first
+    view = first_view(page, "dlw-recurrent")
     view.wait_for(state="visible", timeout=60_000)
     _drawn_step(page, view, 5)
     expected = wait_for_json(tmp_path / "expected.json")

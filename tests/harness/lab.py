@@ -172,9 +172,14 @@ def run_cell(page, index: int) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def first_view(page):  # type: ignore[no-untyped-def]
-    """The first NetworkView in the notebook on screen."""
-    return page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output .dlw-network").first
+def views(page, root_class: str = "dlw-network"):  # type: ignore[no-untyped-def]
+    """The views whose root element has `root_class`, in the outputs of the notebook on screen."""
+    return page.locator(f".jp-NotebookPanel:visible .jp-OutputArea-output .{root_class}")
+
+
+def first_view(page, root_class: str = "dlw-network"):  # type: ignore[no-untyped-def]
+    """The first such view (a NetworkView by default)."""
+    return views(page, root_class).first
 
 
 def wait_for_json(path: Path, until: Any = None, timeout: float = 30) -> Any:

@@ -14,6 +14,7 @@ so when there is no CUDA device.
 
 from __future__ import annotations
 
+import copy
 import statistics
 import subprocess
 import sys
@@ -57,8 +58,9 @@ def median_ms(fn: Any, repeats: int = 20) -> float:
 
 
 def close(a: Any, b: Any, tolerance: float) -> bool:
-    pairs = list(zip(iter_tensors(a), iter_tensors(b), strict=False))
-    return all(
+    left, right = list(iter_tensors(a)), list(iter_tensors(b))
+    pairs = list(zip(left, right, strict=False))
+    return len(left) == len(right) and all(
         x.shape == y.shape
         and (
             torch.equal(x, y)
@@ -70,23 +72,40 @@ def close(a: Any, b: Any, tolerance: float) -> bool:
 
 
 def check(case: Case, device: torch.device) -> tuple[bool, int, float, float, int]:
-    """(records equal the CPU's, records, plain ms, trace ms, bytes copied per trace)."""
+    """(records right, records, plain ms, trace ms, bytes copied per trace).
+
+    Eval mode: every record equals the same trace on the CPU, and with
+    ``grads=True`` no ``.grad`` is left. Train mode (dropout draws differ
+    between devices): the records have the CPU's names, the output equals a
+    plain forward on the GPU from the same RNG state, and the trace leaves the
+    GPU's RNG and the model's buffers as they were.
+    """
     args, kwargs = case.args()
     cpu = dw.trace(case.model(), *args, kwargs=kwargs)
     model = case.model().to(device)
-    g_args, g_kwargs = to_device(args, device), to_device(kwargs, device)
-    gpu = dw.trace(model, *g_args, kwargs=g_kwargs)
+    g_args = tuple(a if i in case.on_host else to_device(a, device) for i, a in enumerate(args))
+    g_kwargs = to_device(kwargs, device)
     low_precision = any(p.dtype in (torch.float16, torch.bfloat16) for p in model.parameters())
     tolerance = 5e-2 if low_precision else 1e-3
-    same = [r.name for r in cpu] == [r.name for r in gpu] and all(
-        close(a.output, b.output, tolerance) for a, b in zip(cpu, gpu, strict=True)
-    )
-    same = same and all(t.device.type == "cpu" for r in gpu for t in iter_tensors(r.output))
-    if case.mode == "eval":  # train-mode dropout draws differ between devices
+    if case.mode == "eval":
+        gpu = dw.trace(model, *g_args, kwargs=g_kwargs)
+        same = all(close(a.output, b.output, tolerance) for a, b in zip(cpu, gpu, strict=True))
         with_grads = dw.trace(model, *g_args, kwargs=g_kwargs, grads=True, loss_fn=_loss)
         same = (
             same and all(p.grad is None for p in model.parameters()) and with_grads.loss is not None
         )
+    else:
+        reference = copy.deepcopy(model)
+        rng = torch.cuda.get_rng_state(device)
+        gpu = dw.trace(model, *g_args, kwargs=g_kwargs)
+        same = torch.equal(torch.cuda.get_rng_state(device), rng) and all(
+            torch.equal(a, b) for a, b in zip(model.buffers(), reference.buffers(), strict=True)
+        )
+        with torch.no_grad():
+            expected = to_device(reference(*g_args, **g_kwargs), torch.device("cpu"))
+        same = same and close(gpu.output, expected, tolerance)
+    same = same and [r.name for r in cpu] == [r.name for r in gpu]
+    same = same and all(t.device.type == "cpu" for r in gpu for t in iter_tensors(r.output))
 
     def plain() -> None:
         with torch.no_grad():

@@ -38,6 +38,9 @@ class Case:
     bad_inputs: Callable[[], tuple[Any, ...]] | None = None
     bad_layer: str | None = None
     bad_after: str | None = None
+    # Positions of inputs that stay on the host whatever the model's device
+    # (pack_padded_sequence takes its lengths there).
+    on_host: tuple[int, ...] = ()
 
     def model(self) -> nn.Module:
         """A fresh model in the case's training mode."""
@@ -694,6 +697,7 @@ CORPUS: list[Case] = [
         seeded(PackedLSTM),
         lambda: (randn(3, 4, 3), _lengths()),
         dataflow={"lstm": ("input", "input.1"), "fc": ("lstm",)},
+        on_host=(1,),
     ),
     Case(
         "lstm_packed_input",

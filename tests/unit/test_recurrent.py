@@ -284,5 +284,5 @@ def test_a_cuda_lstm_is_replayed_on_the_host() -> None:
     scene = build_recurrent_scene(model, ids, sample=1)
     expected = model.lstm(model.emb(ids))[0][1].detach().cpu().numpy()
     # cuDNN's kernels round differently from the host replay: a looser tolerance
-    np.testing.assert_allclose(scene.bands[1].h, expected, rtol=1e-4, atol=1e-5)
-    assert scene.agreement < 1e-4 and next(model.parameters()).is_cuda
+    np.testing.assert_allclose(scene.bands[1].h, expected, rtol=1e-3, atol=5e-5)
+    assert scene.agreement < 5e-4 and next(model.parameters()).is_cuda

@@ -34,6 +34,18 @@ class Layer:
     grad: Any = None
     module: nn.Module | None = field(default=None, repr=False, compare=False)
 
+    @classmethod
+    def made(cls, **fields: Any) -> Layer:
+        """One record, from every field by name.
+
+        A frozen dataclass's ``__init__`` sets each field through
+        ``object.__setattr__``; a trace makes one record per call, so it fills
+        the instance's dict at once instead.
+        """
+        layer = object.__new__(cls)
+        layer.__dict__.update(fields)
+        return layer
+
     @property
     def output_shape(self) -> tuple[int, ...] | None:
         """Shape of the output when it is a single tensor."""
@@ -45,7 +57,8 @@ class Trace:
 
     ``trace["fc1"]`` finds a record by name; ``trace.model_inputs`` maps the
     names ``"input"``, ``"input.1"``… to the input tensors (detached, CPU);
-    ``trace.output`` is the model's return value (detached, CPU). With
+    ``trace.output`` is the model's return value (detached, CPU; passed
+    through ``reduce`` as ``"output"`` when the trace had one). With
     ``grads=True``: ``loss`` and ``param_grads`` (∂L/∂parameter by name).
     ``bytes_copied`` counts the bytes brought from each accelerator (one
     copy per device per trace).

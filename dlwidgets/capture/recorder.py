@@ -64,6 +64,11 @@ def _op_name(func: Any) -> str:
     return raw.lstrip("_") or "op"
 
 
+def writes_its_input(module: nn.Module) -> bool:
+    """``ReLU(inplace=True)`` and the like (an instance attribute: no ``__getattr__`` miss)."""
+    return vars(module).get("inplace") is True
+
+
 def _storage(tensor: torch.Tensor) -> int:
     return tensor.untyped_storage().data_ptr()
 
@@ -108,7 +113,12 @@ class Recorder:
         return self.depth > 0
 
     def _start(
-        self, base: str, kind: str, module: nn.Module | None, tensors: list[torch.Tensor]
+        self,
+        base: str,
+        kind: str,
+        module: nn.Module | None,
+        tensors: list[torch.Tensor],
+        inputs: tuple[str, ...],
     ) -> Call:
         counter = self.calls if module is not None else self.op_calls
         count = counter[base] = counter.get(base, 0) + 1
@@ -120,8 +130,12 @@ class Recorder:
             module_name=base if module is not None else "",
             call=count,
             order=self._order,
-            inputs=self.tags.of(tensors),
-            input_shapes=tuple(tuple(t.shape) for t in tensors),
+            inputs=inputs,
+            input_shapes=(
+                (tuple(tensors[0].shape),)
+                if len(tensors) == 1
+                else tuple(tuple(t.shape) for t in tensors)
+            ),
             pending=tensors,
         )
 
@@ -131,9 +145,12 @@ class Recorder:
         A copy now, because a later in-place op (``ReLU(inplace=True)``) may
         overwrite this very tensor before the pass ends.
         """
-        value = tensor.detach() if self.reduce is None else self.reduce(name, tensor.detach())
-        if not _shares_storage(value, tensor):
-            return value  # the reduction made its own copy
+        # Without autograd (the usual trace) the tensor is already detached.
+        value = tensor.detach() if tensor.requires_grad else tensor
+        if self.reduce is not None:
+            value = self.reduce(name, value)
+            if not _shares_storage(value, tensor):
+                return value  # the reduction made its own copy
         if not self.copy_on_write:
             return value.clone()
         assert self._capturing is not None
@@ -173,25 +190,40 @@ class Recorder:
     def before(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         with DisableTorchFunction():
             tensors = list(iter_tensors((args, kwargs) if kwargs else args))
-            call = self._start(self.recorded[module], type(module).__name__, module, tensors)
-            if self._shared and getattr(module, "inplace", False) is True:
-                self.protect(tensors)
-        self.stack.append(call)
-        self.depth += 1
+            self.open(module, self.recorded[module], tensors, self.tags.of(tensors))
 
     def after(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> Any:
-        call = self.stack.pop()
+        call = self.stack[-1]
         with DisableTorchFunction():
-            self._capturing = call
-            call.captured = map_tensors(output, lambda t: self._keep(call.name, t))
-            self._track(call, output)
-            call.pending = None
+            self.close(output)
             for tensor in iter_tensors(output):
                 self.tags.set(tensor, (call.name,))
+
+    def open(
+        self, module: nn.Module, base: str, tensors: list[torch.Tensor], inputs: tuple[str, ...]
+    ) -> None:
+        """A recorded module is called on ``tensors``, which came from the records ``inputs``."""
+        call = self._start(base, type(module).__name__, module, tensors, inputs)
+        if self._shared and writes_its_input(module):
+            self.protect(tensors)
+        self.stack.append(call)
+        self.depth += 1
+
+    def close(self, output: Any) -> Call:
+        """The module called last returned ``output``: keep it."""
+        call = self.stack.pop()
+        self._capturing = call
+        if isinstance(output, torch.Tensor):  # the common case, without a tree walk
+            call.captured = self._keep(call.name, output)
+        else:
+            call.captured = map_tensors(output, lambda t: self._keep(call.name, t))
+        self._track(call, output)
+        call.pending = None
         self.depth -= 1
         self.done.append(call)
+        return call
 
     def _track(self, call: Call, output: Any) -> None:
         if self.grads:
@@ -227,8 +259,7 @@ class Recorder:
         base = f"{scope}.{op}" if scope else op
         if base in self.module_labels:
             base += "()"  # a function named like a module: F.relu beside self.relu
-        call = self._start(base, op, None, inputs)
-        call.inputs = names
+        call = self._start(base, op, None, inputs, names)
         call.pending = None  # an op cannot fail after it ran: keep no input alive
         self._capturing = call
         call.captured = map_tensors(out, lambda t: self._keep(call.name, t))

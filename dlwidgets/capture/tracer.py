@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import torch
@@ -10,13 +11,14 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence
 
-from dlwidgets.capture.chain import chain_of, run_chain
+from dlwidgets.capture.chain import run_chain
 from dlwidgets.capture.host_copy import to_host
 from dlwidgets.capture.lineage import Lineage
+from dlwidgets.capture.plan import plan_for
 from dlwidgets.capture.preserve import preserved
 from dlwidgets.capture.record import Layer, Trace
 from dlwidgets.capture.recorder import Call, Recorder, Reducer
-from dlwidgets.capture.selection import LayerSelector, select_modules
+from dlwidgets.capture.selection import LayerSelector
 from dlwidgets.capture.tensors import describe, iter_tensors, map_tensors
 from dlwidgets.errors import TraceError
 
@@ -49,7 +51,8 @@ def trace(
       (∂L/∂output) and ``trace.param_grads`` (∂L/∂parameter); the model's
       ``.grad`` fields are not touched.
     - ``reduce(name, tensor) -> tensor`` shrinks each captured tensor on its
-      device before the single copy to the host.
+      device before the single copy to the host; the model's return value is
+      reduced too, under the name ``"output"`` (the inputs are kept whole).
 
     The model runs in its own training mode and is left exactly as it was: no
     hooks, the same modes, buffers (BatchNorm statistics) and RNG state. An
@@ -65,8 +68,8 @@ def trace(
     kwargs = dict(kwargs or {})
     named_inputs = {_input_name(i): value for i, value in enumerate(inputs)}
     named_inputs.update({_input_name(key): value for key, value in kwargs.items()})
-    recorded, scopes = select_modules(model, layers, ops=ops)
-    chain = chain_of(model, recorded, inputs, kwargs, ops)
+    plan = plan_for(model, layers, ops)
+    chain = plan.chain_for(inputs, kwargs)
     # Kept before the forward: a model may overwrite its own input in place.
     model_inputs = {
         name: value.detach().clone()
@@ -77,7 +80,7 @@ def trace(
     # write slipped through, trace once more copying every capture.
     for copy_on_write in (not torch.is_inference_mode_enabled(), False):
         recorder = Recorder(
-            recorded, scopes, grads=grads, reduce=reduce, copy_on_write=copy_on_write
+            plan.recorded, plan.scopes, grads=grads, reduce=reduce, copy_on_write=copy_on_write
         )
         handles = []
         loss = None
@@ -86,11 +89,11 @@ def trace(
                 handles.append(module.register_forward_pre_hook(recorder.before, with_kwargs=True))
                 handles.append(module.register_forward_hook(recorder.after, with_kwargs=True))
             if ops:  # op names carry the module they were called from
-                for module in scopes:
+                for module in plan.scopes:
                     if module not in recorder.recorded:
                         handles.append(module.register_forward_pre_hook(recorder.enter_scope))
                         handles.append(module.register_forward_hook(recorder.leave_scope))
-            for name, value in named_inputs.items():
+            for name, value in named_inputs.items() if chain is None else ():
                 for tensor in iter_tensors(value):
                     recorder.tags.set(tensor, (name,))
             lineage = Lineage(
@@ -99,7 +102,11 @@ def trace(
                 recorder.record_op if ops else None,
                 recorder.protect if copy_on_write else None,
             )
-            with preserved(model), torch.set_grad_enabled(grads):
+            with (
+                preserved(model, plan.modules),
+                torch.set_grad_enabled(grads),
+                _backward_ready(plan.modules, grads),
+            ):
                 try:
                     if chain is not None:
                         output = run_chain(recorder, chain, inputs[0])
@@ -119,7 +126,36 @@ def trace(
                 handle.remove()
         break
     names = {id(p): name for name, p in model.named_parameters()} if grads else {}
+    output = map_tensors(output, torch.Tensor.detach)
+    if reduce is not None:
+        output = map_tensors(output, lambda tensor: reduce("output", tensor))
     return _finish(recorder.done, model_inputs, output, loss, param_grads, names)
+
+
+def _backward_ready(modules: list[nn.Module], grads: bool) -> AbstractContextManager[Any]:
+    """cuDNN's RNN kernels only run backward in training mode: without them for eval RNNs.
+
+    PyTorch's own kernels give the same values in eval mode and can be
+    differentiated; the model's modes are not touched.
+    """
+    needs = grads and any(
+        isinstance(module, nn.RNNBase)
+        and not module.training
+        and any(p.is_cuda for p in module.parameters(recurse=False))
+        for module in modules
+    )
+    return _cudnn_disabled() if needs else nullcontext()
+
+
+@contextmanager
+def _cudnn_disabled() -> Iterator[None]:
+    # Only this flag: cudnn.flags() would also reset TF32 and benchmark settings.
+    before = torch.backends.cudnn.enabled
+    torch.backends.cudnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.enabled = before
 
 
 def _loss(output: Any, target: torch.Tensor | int | None, loss_fn: LossFn | None) -> torch.Tensor:
@@ -195,12 +231,12 @@ def _finish(
             [c.captured for c in calls],
             grads,
             model_inputs,
-            map_tensors(output, torch.Tensor.detach),
+            output,
             param_grads,
         ]
     )
     records = [
-        Layer(
+        Layer.made(
             name=call.name,
             kind=call.kind,
             module_name=call.module_name,

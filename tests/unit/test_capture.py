@@ -291,9 +291,10 @@ def test_reduce_runs_on_each_captured_tensor(mlp: nn.Sequential) -> None:
         return tensor[:2]
 
     tr = dw.trace(mlp, torch.randn(10, 4), reduce=first_two)
-    assert seen == ["0", "1", "2", "3", "4"]
+    assert seen == ["0", "1", "2", "3", "4", "output"]
     assert all(layer.output.shape[0] == 2 for layer in tr.layers)
-    assert tr.output.shape == (10, 3)  # the model's own output is whole
+    assert tr.output.shape == (2, 3)  # the model's output too: it may be as large as any record
+    assert tr.model_inputs["input"].shape == (10, 4)  # the inputs stay whole
     assert tr.bytes_copied == {}  # nothing to bring back from an accelerator
 
 
@@ -326,6 +327,43 @@ def test_cuda_copies_once_per_device_into_host_memory() -> None:
     assert set(tr.bytes_copied) == {"cuda:0"}
     assert tr.bytes_copied["cuda:0"] >= sum(r.output.numel() * 4 for r in tr.layers)
     assert all(r.output.device.type == "cpu" and r.grad.device.type == "cpu" for r in tr.layers)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_output_that_is_the_last_record_is_copied_once() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Conv2d(8, 4, 3)).cuda()
+    x = torch.randn(2, 3, 16, 16, device="cuda")
+    tr = dw.trace(model, x)
+
+    def padded(t: torch.Tensor) -> int:
+        return (t.numel() * t.element_size() + 63) // 64 * 64
+
+    records = sum(padded(layer.output) for layer in tr.layers)
+    assert tr.bytes_copied["cuda:0"] == records + padded(tr.model_inputs["input"])
+    assert torch.equal(tr.output, tr["2"].output)
+    assert torch.allclose(tr.output, model(x).cpu(), atol=1e-5)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_eval_lstm_gives_gradients() -> None:
+    """cuDNN refuses an RNN's backward in eval mode: the trace runs it without cuDNN."""
+    torch.manual_seed(0)
+    model = nn.LSTM(3, 5, num_layers=2).eval()
+    x = torch.randn(4, 2, 3)
+
+    def loss(out: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return out[0].sum()
+
+    on_cpu = dw.trace(model, x, grads=True, loss_fn=loss)
+    enabled = torch.backends.cudnn.enabled
+    on_gpu = dw.trace(model.cuda(), x.cuda(), grads=True, loss_fn=loss)
+    assert torch.backends.cudnn.enabled == enabled and not model.training
+    assert all(p.grad is None for p in model.parameters())
+    for name, grad in on_cpu.param_grads.items():
+        assert torch.allclose(on_gpu.param_grads[name], grad, atol=1e-5), name
 
 
 def test_an_unannounced_in_place_write_is_caught_and_the_trace_copies() -> None:
@@ -409,7 +447,9 @@ def test_the_chain_path_needs_a_plain_sequential_and_one_tensor() -> None:
     leaves = {seq[0]: "0"}
     x = torch.randn(1, 2)
     assert chain_of(seq, leaves, (x,), {}, ops=False) == [seq[0]]
-    assert chain_of(seq, leaves, (x,), {}, ops=True) is None
+    assert chain_of(seq, leaves, (x,), {}, ops=True) == [seq[0]]  # no op runs outside a record
+    with_unrecorded = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    assert chain_of(with_unrecorded, {with_unrecorded[0]: "0"}, (x,), {}, ops=True) is None
     assert chain_of(seq, leaves, (x, x), {}, ops=False) is None
     assert chain_of(seq, leaves, (x,), {"y": x}, ops=False) is None
     assert chain_of(seq, {**leaves, seq: ""}, (x,), {}, ops=False) is None
@@ -431,3 +471,61 @@ def test_the_chain_path_needs_a_plain_sequential_and_one_tensor() -> None:
     with pytest.raises(dw.TraceError, match="layer '1'") as caught:
         dw.trace(bad, x)
     assert caught.value.input_shapes == ((1, 3),)
+
+
+def test_a_model_that_changes_shape_between_traces_gets_a_fresh_plan() -> None:
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    x = torch.randn(2, 3)
+    assert [r.name for r in dw.trace(model, x).layers] == ["0", "1"]
+    model.append(nn.Linear(4, 2))
+    assert [r.name for r in dw.trace(model, x).layers] == ["0", "1", "2"]
+    model[1] = nn.Sequential(nn.Tanh(), nn.ReLU())  # a leaf becomes a container
+    tr = dw.trace(model, x)
+    assert [r.name for r in tr.layers] == ["0", "1.0", "1.1", "2"]
+    assert tr["1.1"].inputs == ("1.0",)
+    # the same shape with other modules: records come from these modules, not the last ones
+    other = nn.Sequential(nn.Linear(3, 4), nn.Sequential(nn.Tanh(), nn.ReLU()), nn.Linear(4, 2))
+    tr = dw.trace(other, x)
+    assert tr["0"].module is other[0]
+    assert torch.allclose(tr.output, other(x))
+    assert [r.name for r in dw.trace(model, x, layers="1.*").layers] == ["1.0", "1.1"]
+
+
+def test_the_plan_cache_keeps_no_model_alive() -> None:
+    import weakref
+
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    dw.trace(model, torch.randn(2, 3))
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None
+
+
+def test_records_made_quickly_equal_records_made_by_the_dataclass() -> None:
+    import dataclasses
+
+    tr = dw.trace(mlp_4883(), torch.randn(2, 4))
+    record = tr["2"]
+    fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(dw.Layer)}
+    assert set(vars(record)) == set(fields)  # the trace fills every field, and no other
+    assert record == dw.Layer(**fields)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.name = "x"  # type: ignore[misc]
+
+
+def test_ops_on_a_plain_sequential_records_what_the_general_path_records() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(inplace=True), nn.Linear(4, 2))
+    x = torch.randn(2, 3)
+    fast = dw.trace(model, x, ops=True)
+    handle = model.register_forward_hook(lambda *args: None)  # forces hooks and the op mode
+    general = dw.trace(model, x, ops=True)
+    handle.remove()
+    assert [r.name for r in fast.layers] == ["0", "1", "2"]
+    for (name, kind, inputs, out), (name2, kind2, inputs2, out2) in zip(
+        _records(fast), _records(general), strict=True
+    ):
+        assert (name, kind, inputs) == (name2, kind2, inputs2)
+        assert torch.equal(out, out2)
+    assert (fast["0"].output < 0).any()  # what the Linear made, before the in-place ReLU

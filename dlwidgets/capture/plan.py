@@ -1,0 +1,125 @@
+"""What a trace needs to know of a model's structure, worked out once per structure.
+
+Choosing the recorded modules and finding a plain chain walk the whole module
+tree with pattern matching; for a small model that costs as much as the rest
+of the trace. The choice depends only on each module's name, type and
+number of children, so it is kept under that fingerprint (and the selector)
+as positions in the walk: the cache holds no module, and a model that changes
+shape gets a fresh plan.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from dlwidgets.capture.chain import chain_structure, chain_usable
+from dlwidgets.capture.selection import LayerSelector, select_modules
+
+_MAX_PLANS = 64
+
+Fingerprint = tuple[tuple[str, ...], tuple[tuple[type, int], ...]]
+
+
+@dataclass(frozen=True)
+class _Positions:
+    """A plan as positions in the walk, valid for any model with the same fingerprint."""
+
+    recorded: tuple[tuple[int, str], ...]
+    chain: tuple[int, ...] | None
+    containers: tuple[int, ...]
+
+
+@dataclass
+class Plan:
+    """The modules to record (with their names), every module's qualified name, and the chain."""
+
+    recorded: dict[nn.Module, str]
+    scopes: dict[nn.Module, str]
+    modules: list[nn.Module]
+    chain: list[nn.Module] | None
+    containers: list[nn.Module]
+
+    def chain_for(self, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> list[nn.Module] | None:
+        """The chain to run for this call, or None for the general path."""
+        if self.chain is None or not chain_usable(self.containers, inputs, kwargs):
+            return None
+        return self.chain
+
+
+_plans: OrderedDict[tuple[Fingerprint, Any], _Positions] = OrderedDict()
+
+
+def _walk(model: nn.Module) -> tuple[list[str], list[nn.Module], Fingerprint]:
+    """Every module once (as ``named_modules``), and the fingerprint of the tree."""
+    names = [""]
+    modules = [model]
+    shape = [(type(model), len(model._modules))]
+    seen = {id(model)}
+
+    def visit(module: nn.Module, prefix: str) -> None:
+        for key, child in module._modules.items():
+            if child is None or id(child) in seen:
+                continue
+            seen.add(id(child))
+            name = prefix + key
+            names.append(name)
+            modules.append(child)
+            shape.append((type(child), len(child._modules)))
+            if child._modules:
+                visit(child, name + ".")
+
+    visit(model, "")
+    return names, modules, (tuple(names), tuple(shape))
+
+
+def _selector_key(layers: LayerSelector, ops: bool) -> Any:
+    """A hashable key for the selector, or None when it cannot be cached."""
+    if layers is None or isinstance(layers, (str, type)):
+        return (layers, ops)
+    try:
+        key = (tuple(layers), ops)
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def plan_for(model: nn.Module, layers: LayerSelector, ops: bool) -> Plan:
+    names, modules, fingerprint = _walk(model)
+    selector = _selector_key(layers, ops)
+    key = (fingerprint, selector)
+    positions = _plans.get(key) if selector is not None else None
+    if positions is None:
+        positions = _work_out(model, modules, layers, ops)
+        if selector is not None:
+            _plans[key] = positions
+            if len(_plans) > _MAX_PLANS:
+                _plans.popitem(last=False)
+    else:
+        _plans.move_to_end(key)
+    chain = positions.chain
+    return Plan(
+        recorded={modules[i]: label for i, label in positions.recorded},
+        scopes=dict(zip(modules, names, strict=True)),
+        modules=modules,
+        chain=None if chain is None else [modules[i] for i in chain],
+        containers=[modules[i] for i in positions.containers],
+    )
+
+
+def _work_out(
+    model: nn.Module, modules: list[nn.Module], layers: LayerSelector, ops: bool
+) -> _Positions:
+    recorded, _ = select_modules(model, layers, ops=ops)
+    position = {id(module): i for i, module in enumerate(modules)}
+    structure = chain_structure(model, recorded, ops)
+    chain, containers = structure if structure is not None else (None, [])
+    return _Positions(
+        recorded=tuple((position[id(m)], label) for m, label in recorded.items()),
+        chain=None if chain is None else tuple(position[id(m)] for m in chain),
+        containers=tuple(position[id(m)] for m in containers),
+    )

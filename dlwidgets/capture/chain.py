@@ -15,14 +15,23 @@ general path.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
+from torch.autograd.graph import get_gradient_edge
 from torch.nn.modules import module as module_globals
 
-from dlwidgets.capture.recorder import Recorder, writes_its_input
-from dlwidgets.capture.tensors import iter_tensors
+from dlwidgets.capture.recorder import (
+    Call,
+    Reducer,
+    Spoiled,
+    layer_error,
+    model_error,
+    writes_its_input,
+)
+from dlwidgets.capture.tensors import iter_tensors, map_tensors
 
 
 def _plain_sequential(module: nn.Module) -> bool:
@@ -106,23 +115,138 @@ def chain_of(
     return structure[0]
 
 
-def run_chain(recorder: Recorder, chain: list[nn.Module], x: Any) -> Any:
-    """Call each module of the chain on the last output, recording the recorded ones.
+@dataclass(frozen=True)
+class Step:
+    """What the record of one chain position will say, known before the chain runs."""
+
+    name: str
+    kind: str
+    module_name: str
+    call: int
+    inputs: tuple[str, ...]
+
+
+def chain_steps(chain: list[nn.Module], recorded: dict[nn.Module, str]) -> tuple[Step | None, ...]:
+    """Each position's record (None where the module is not recorded).
 
     The dataflow is the chain itself: each record read the last record before
-    it (or the input), so no tensor needs a tag.
+    it, or the input.
     """
+    counts: dict[str, int] = {}
     last: tuple[str, ...] = ("input",)
-    recorded = recorder.recorded
+    steps: list[Step | None] = []
     for module in chain:
         base = recorded.get(module)
         if base is None:
-            if recorder.copy_on_write and writes_its_input(module):
-                recorder.protect(list(iter_tensors(x)))  # it will write into the last capture
-            x = module(x)
+            steps.append(None)
             continue
-        tensors = [x] if isinstance(x, torch.Tensor) else list(iter_tensors(x))
-        recorder.open(module, base, tensors, last)
-        x = module(x)
-        last = (recorder.close(x).name,)
-    return x
+        count = counts[base] = counts.get(base, 0) + 1
+        name = base if count == 1 else f"{base}#{count}"
+        steps.append(Step(name, type(module).__name__, base, count, last))
+        last = (name,)
+    return tuple(steps)
+
+
+def run_chain(
+    chain: list[nn.Module],
+    steps: tuple[Step | None, ...],
+    x: Any,
+    *,
+    copy_on_write: bool,
+    grads: bool,
+    reduce: Reducer | None,
+    model: nn.Module,
+) -> tuple[list[Call], Any]:
+    """Call each module of the chain on the last output; return its records and the output.
+
+    Each record costs one module call and one append: names and inputs come
+    from ``steps``, and the captures alias the model's tensors (copied only
+    before a module that writes its input in place, as the hooked path does).
+    Raises :class:`Spoiled` when an unannounced write reached a capture.
+    """
+    calls: list[Call] = []
+    versions: list[int] = []
+    position = 0
+    try:
+        # position: read by the error below
+        for position, (module, step) in enumerate(zip(chain, steps, strict=True)):  # noqa: B007
+            if calls and writes_its_input(module):
+                _copy_before_write(calls, versions, x)
+            if step is None:
+                x = module(x)
+                continue
+            out = module(x)
+            # Only a single tensor is kept by reference; a tuple's parts are copied.
+            alias = copy_on_write and isinstance(out, torch.Tensor)
+            calls.append(_made(step, module, x, out, len(calls) + 1, alias, grads, reduce))
+            versions.append(_version(calls[-1].captured) if alias else -1)
+            x = out
+    except Spoiled:
+        raise
+    except Exception as exc:
+        step = steps[position]
+        if step is None:
+            raise model_error(model, calls[-1] if calls else None, exc) from exc
+        raise layer_error(step.name, chain[position], list(iter_tensors(x)), exc) from exc
+    if copy_on_write and any(
+        version >= 0 and _version(call.captured) != version
+        for call, version in zip(calls, versions, strict=True)
+    ):
+        raise Spoiled
+    return calls, x
+
+
+def _made(
+    step: Step,
+    module: nn.Module,
+    x: Any,
+    out: Any,
+    order: int,
+    copy_on_write: bool,
+    grads: bool,
+    reduce: Reducer | None,
+) -> Call:
+    tensors = [x] if isinstance(x, torch.Tensor) else list(iter_tensors(x))
+    call = Call(
+        step.name,
+        step.kind,
+        module,
+        step.module_name,
+        step.call,
+        order,
+        step.inputs,
+        tuple(tuple(t.shape) for t in tensors),
+    )
+    call.captured = map_tensors(out, lambda t: _kept(step.name, t, copy_on_write, reduce))
+    if grads:
+        call.live = out
+        call.edges = {id(t): get_gradient_edge(t) for t in iter_tensors(out) if t.requires_grad}
+    return call
+
+
+def _kept(name: str, tensor: torch.Tensor, copy_on_write: bool, reduce: Reducer | None) -> Any:
+    value = tensor.detach() if tensor.requires_grad else tensor
+    if reduce is not None:
+        value = reduce(name, value)
+        if value.untyped_storage().data_ptr() != tensor.untyped_storage().data_ptr():
+            return value  # the reduction made its own copy
+    return value if copy_on_write else value.clone()
+
+
+def _version(captured: Any) -> int:
+    """The version of a capture kept by reference (-1 for the others: they were copied)."""
+    return captured._version if isinstance(captured, torch.Tensor) else -1
+
+
+def _copy_before_write(calls: list[Call], versions: list[int], x: Any) -> None:
+    """A module will write into ``x``: copy the captures that share its memory first."""
+    written = {t.untyped_storage().data_ptr() for t in iter_tensors(x)}
+    for index, call in enumerate(calls):
+        captured = call.captured
+        if not isinstance(captured, torch.Tensor) or versions[index] < 0:
+            continue
+        if captured.untyped_storage().data_ptr() in written:
+            if captured._version != versions[index]:
+                raise Spoiled  # already written unannounced: too late to copy
+            call.captured = captured.clone()
+            versions[index] = -1

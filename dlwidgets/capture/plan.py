@@ -16,7 +16,7 @@ from typing import Any
 
 from torch import nn
 
-from dlwidgets.capture.chain import chain_structure, chain_usable
+from dlwidgets.capture.chain import Step, chain_steps, chain_structure, chain_usable
 from dlwidgets.capture.selection import LayerSelector, select_modules
 
 _MAX_PLANS = 64
@@ -31,6 +31,7 @@ class _Positions:
     recorded: tuple[tuple[int, str], ...]
     chain: tuple[int, ...] | None
     containers: tuple[int, ...]
+    steps: tuple[Step | None, ...]
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Plan:
     modules: list[nn.Module]
     chain: list[nn.Module] | None
     containers: list[nn.Module]
+    steps: tuple[Step | None, ...]  # the record each chain position makes
 
     def chain_for(self, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> list[nn.Module] | None:
         """The chain to run for this call, or None for the general path."""
@@ -108,6 +110,7 @@ def plan_for(model: nn.Module, layers: LayerSelector, ops: bool) -> Plan:
         modules=modules,
         chain=None if chain is None else [modules[i] for i in chain],
         containers=[modules[i] for i in positions.containers],
+        steps=positions.steps,
     )
 
 
@@ -122,4 +125,5 @@ def _work_out(
         recorded=tuple((position[id(m)], label) for m, label in recorded.items()),
         chain=None if chain is None else tuple(position[id(m)] for m in chain),
         containers=tuple(position[id(m)] for m in containers),
+        steps=() if chain is None else chain_steps(chain, recorded),
     )

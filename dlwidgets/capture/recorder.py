@@ -23,6 +23,10 @@ Reducer = Callable[[str, torch.Tensor], torch.Tensor]
 _NOT_STEPS = frozenset({"get", "set", "detach", "detach_", "requires_grad_", "retain_grad"})
 
 
+class Spoiled(Exception):
+    """A capture kept without a copy was written in place unannounced: trace again, copying."""
+
+
 @dataclass
 class Call:
     """A record being made: what was known when the call started."""
@@ -272,22 +276,31 @@ class Recorder:
     # -- failure --------------------------------------------------------------------
 
     def error(self, exc: BaseException, model: nn.Module) -> TraceError:
-        reason = f"{type(exc).__name__}: {exc}"
         if self.stack:
             call = self.stack[-1]
-            module = call.module
-            assert module is not None
-            config = f"{type(module).__name__}({module.extra_repr()})"
-            inputs = ", ".join(describe(t) for t in call.pending or ()) or "no tensors"
-            return TraceError(
-                f"layer {call.name!r} ({config}) failed on input {inputs}: {reason}",
-                layer=call.name,
-                input_shapes=call.input_shapes,
-            )
-        if self.done:
-            call = self.done[-1]
-            shapes = ", ".join(describe(t) for t in iter_tensors(call.captured))
-            where = f"after layer {call.name!r} ({call.kind}) returned {shapes}"
-        else:
-            where = "before any layer ran"
-        return TraceError(f"{type(model).__name__}.forward raised {where}: {reason}")
+            assert call.module is not None
+            return layer_error(call.name, call.module, call.pending or [], exc)
+        return model_error(model, self.done[-1] if self.done else None, exc)
+
+
+def layer_error(
+    name: str, module: nn.Module, tensors: list[torch.Tensor], exc: BaseException
+) -> TraceError:
+    """A recorded module raised: name it, with its configuration and input shapes."""
+    config = f"{type(module).__name__}({module.extra_repr()})"
+    inputs = ", ".join(describe(t) for t in tensors) or "no tensors"
+    return TraceError(
+        f"layer {name!r} ({config}) failed on input {inputs}: {type(exc).__name__}: {exc}",
+        layer=name,
+        input_shapes=tuple(tuple(t.shape) for t in tensors),
+    )
+
+
+def model_error(model: nn.Module, last: Call | None, exc: BaseException) -> TraceError:
+    """The model's own code raised, outside any recorded module: say after which record."""
+    if last is not None:
+        shapes = ", ".join(describe(t) for t in iter_tensors(last.captured))
+        where = f"after layer {last.name!r} ({last.kind}) returned {shapes}"
+    else:
+        where = "before any layer ran"
+    return TraceError(f"{type(model).__name__}.forward raised {where}: {type(exc).__name__}: {exc}")

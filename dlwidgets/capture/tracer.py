@@ -14,10 +14,10 @@ from torch.nn.utils.rnn import PackedSequence
 from dlwidgets.capture.chain import run_chain
 from dlwidgets.capture.host_copy import to_host
 from dlwidgets.capture.lineage import Lineage
-from dlwidgets.capture.plan import plan_for
+from dlwidgets.capture.plan import Plan, plan_for
 from dlwidgets.capture.preserve import preserved
 from dlwidgets.capture.record import Layer, Trace
-from dlwidgets.capture.recorder import Call, Recorder, Reducer
+from dlwidgets.capture.recorder import Call, Recorder, Reducer, Spoiled
 from dlwidgets.capture.selection import LayerSelector
 from dlwidgets.capture.tensors import describe, iter_tensors, map_tensors
 from dlwidgets.errors import TraceError
@@ -78,58 +78,90 @@ def trace(
     }
     # Captures are copied only when something writes into them; if an unannounced
     # write slipped through, trace once more copying every capture.
+    loss = None
+    param_grads: dict[str, torch.Tensor] = {}
     for copy_on_write in (not torch.is_inference_mode_enabled(), False):
-        recorder = Recorder(
-            plan.recorded, plan.scopes, grads=grads, reduce=reduce, copy_on_write=copy_on_write
-        )
-        handles = []
-        loss = None
         try:
-            for module in recorder.recorded if chain is None else ():
-                handles.append(module.register_forward_pre_hook(recorder.before, with_kwargs=True))
-                handles.append(module.register_forward_hook(recorder.after, with_kwargs=True))
-            if ops:  # op names carry the module they were called from
-                for module in plan.scopes:
-                    if module not in recorder.recorded:
-                        handles.append(module.register_forward_pre_hook(recorder.enter_scope))
-                        handles.append(module.register_forward_hook(recorder.leave_scope))
-            for name, value in named_inputs.items() if chain is None else ():
-                for tensor in iter_tensors(value):
-                    recorder.tags.set(tensor, (name,))
-            lineage = Lineage(
-                recorder.tags,
-                recorder.busy,
-                recorder.record_op if ops else None,
-                recorder.protect if copy_on_write else None,
-            )
             with (
                 preserved(model, plan.modules),
                 torch.set_grad_enabled(grads),
                 _backward_ready(plan.modules, grads),
             ):
-                try:
-                    if chain is not None:
-                        output = run_chain(recorder, chain, inputs[0])
-                    else:
-                        with lineage:
-                            output = model(*inputs, **kwargs)
-                except Exception as exc:
-                    raise recorder.error(exc, model) from exc
-                if copy_on_write and recorder.overwritten():
-                    continue
-                param_grads: dict[str, torch.Tensor] = {}
+                if chain is not None:
+                    calls, output = run_chain(
+                        chain,
+                        plan.steps,
+                        inputs[0],
+                        copy_on_write=copy_on_write,
+                        grads=grads,
+                        reduce=reduce,
+                        model=model,
+                    )
+                else:
+                    recorder = Recorder(
+                        plan.recorded,
+                        plan.scopes,
+                        grads=grads,
+                        reduce=reduce,
+                        copy_on_write=copy_on_write,
+                    )
+                    calls, output = _run_hooked(
+                        recorder, model, plan, inputs, kwargs, named_inputs, ops
+                    )
                 if grads:  # before the buffers are put back: the graph may have read them
                     loss = _loss(output, target, loss_fn)
-                    param_grads = _backward(recorder.done, model, loss)
-        finally:
-            for handle in handles:
-                handle.remove()
+                    param_grads = _backward(calls, model, loss)
+        except Spoiled:
+            continue
         break
     names = {id(p): name for name, p in model.named_parameters()} if grads else {}
     output = map_tensors(output, torch.Tensor.detach)
     if reduce is not None:
         output = map_tensors(output, lambda tensor: reduce("output", tensor))
-    return _finish(recorder.done, model_inputs, output, loss, param_grads, names)
+    return _finish(calls, model_inputs, output, loss, param_grads, names)
+
+
+def _run_hooked(
+    recorder: Recorder,
+    model: nn.Module,
+    plan: Plan,
+    inputs: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    named_inputs: dict[str, Any],
+    ops: bool,
+) -> tuple[list[Call], Any]:
+    """The general path: hooks on the recorded modules, and a ``TorchFunctionMode``
+    that carries the dataflow through the model's own code between them."""
+    handles = []
+    try:
+        for module in recorder.recorded:
+            handles.append(module.register_forward_pre_hook(recorder.before, with_kwargs=True))
+            handles.append(module.register_forward_hook(recorder.after, with_kwargs=True))
+        if ops:  # op names carry the module they were called from
+            for module in plan.scopes:
+                if module not in recorder.recorded:
+                    handles.append(module.register_forward_pre_hook(recorder.enter_scope))
+                    handles.append(module.register_forward_hook(recorder.leave_scope))
+        for name, value in named_inputs.items():
+            for tensor in iter_tensors(value):
+                recorder.tags.set(tensor, (name,))
+        lineage = Lineage(
+            recorder.tags,
+            recorder.busy,
+            recorder.record_op if ops else None,
+            recorder.protect if recorder.copy_on_write else None,
+        )
+        try:
+            with lineage:
+                output = model(*inputs, **kwargs)
+        except Exception as exc:
+            raise recorder.error(exc, model) from exc
+    finally:
+        for handle in handles:
+            handle.remove()
+    if recorder.copy_on_write and recorder.overwritten():
+        raise Spoiled
+    return recorder.done, output
 
 
 def _backward_ready(modules: list[nn.Module], grads: bool) -> AbstractContextManager[Any]:

@@ -529,3 +529,56 @@ def test_ops_on_a_plain_sequential_records_what_the_general_path_records() -> No
         assert (name, kind, inputs) == (name2, kind2, inputs2)
         assert torch.equal(out, out2)
     assert (fast["0"].output < 0).any()  # what the Linear made, before the in-place ReLU
+
+
+def _chain_models() -> list[nn.Sequential]:
+    torch.manual_seed(3)
+    return [
+        # views and pass-throughs share the Linear's memory before the in-place ReLU
+        nn.Sequential(nn.Linear(4, 6), nn.Identity(), nn.ReLU(inplace=True), nn.Linear(6, 2)),
+        nn.Sequential(
+            nn.Conv2d(1, 2, 3), nn.Flatten(), nn.ReLU(inplace=True), nn.Linear(2 * 3 * 3, 2)
+        ),
+        nn.Sequential(nn.Unflatten(1, (1, 5, 5)), nn.Conv2d(1, 2, 3), nn.Hardtanh(inplace=True)),
+        nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.0), nn.ELU(inplace=True)),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4))
+@pytest.mark.parametrize("layers", [None, (nn.Linear, nn.Conv2d)])
+def test_the_chain_keeps_what_each_layer_made_as_the_hooked_path_does(
+    index: int, layers: tuple[type[nn.Module], ...] | None
+) -> None:
+    model = _chain_models()[index]
+    size = 25 if index == 2 else 4
+    x = torch.randn(2, 1, 5, 5) if index == 1 else torch.randn(2, size)
+    selector = list(layers) if layers is not None else None
+    fast = dw.trace(model, x, layers=selector, grads=True, loss_fn=lambda out: out.sum())
+    handle = model.register_forward_hook(lambda *args: None)  # forces the hooked path
+    general = dw.trace(model, x, layers=selector, grads=True, loss_fn=lambda out: out.sum())
+    handle.remove()
+    assert [r.name for r in fast.layers] == [r.name for r in general.layers]
+    for a, b in zip(fast.layers, general.layers, strict=True):
+        assert a.inputs == b.inputs and a.input_shapes == b.input_shapes
+        assert torch.equal(a.output, b.output), a.name
+        # (a view written in place afterwards has no gradient of its own in either path)
+        assert (a.grad is None) == (b.grad is None), a.name
+        assert a.grad is None or torch.allclose(a.grad, b.grad), a.name
+    for name, grad in general.param_grads.items():
+        assert torch.allclose(fast.param_grads[name], grad)
+    # the first recorded layer's capture is what it made, not what an in-place op left
+    first = fast.layers[0]
+    read = x if first.name == "0" else model[0](x)
+    with torch.no_grad():
+        assert torch.equal(first.output, first.module(read))
+
+
+def test_a_chain_passes_reduced_captures_and_names_a_failing_unrecorded_module() -> None:
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(inplace=True), nn.Linear(3, 2))
+    x = torch.randn(5, 4)
+    tr = dw.trace(model, x, reduce=lambda name, t: t[:1] * 1)  # a copy: the reduction's own
+    assert [r.output.shape[0] for r in tr.layers] == [1, 1, 1]
+    assert torch.allclose(tr["0"].output, model[0](x)[:1])
+    bad = nn.Sequential(nn.Linear(4, 3), nn.Unflatten(1, (2, 2)), nn.Linear(2, 1))
+    with pytest.raises(dw.TraceError, match=r"after layer '0' \(Linear\) returned \(5, 3\)"):
+        dw.trace(bad, x, layers=nn.Linear)

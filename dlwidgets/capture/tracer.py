@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from operator import attrgetter
 from typing import Any
 
 import torch
@@ -248,6 +249,9 @@ def _grads_like(value: Any, grads: dict[int, torch.Tensor]) -> Any:
     return None
 
 
+_ORDER = attrgetter("order")
+
+
 def _finish(
     calls: list[Call],
     model_inputs: dict[str, torch.Tensor],
@@ -256,7 +260,7 @@ def _finish(
     param_grads: dict[str, torch.Tensor],
     param_names: dict[int, str],
 ) -> Trace:
-    calls = sorted(calls, key=lambda call: call.order)
+    calls = sorted(calls, key=_ORDER)  # the hooked path finishes calls inside out
     grads = [_grads_like(call.live, call.grads) if call.grads else None for call in calls]
     (captured, grads, inputs, out, params), copied = to_host(
         [

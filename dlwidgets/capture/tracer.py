@@ -116,7 +116,9 @@ def trace(
             continue
         break
     names = {id(p): name for name, p in model.named_parameters()} if grads else {}
-    output = map_tensors(output, torch.Tensor.detach)
+    # Without autograd the output is already detached: the same object as the
+    # last record's capture, so it is brought from a device once.
+    output = map_tensors(output, lambda t: t.detach() if t.requires_grad else t)
     if reduce is not None:
         output = map_tensors(output, lambda tensor: reduce("output", tensor))
     return _finish(calls, model_inputs, output, loss, param_grads, names)

@@ -337,11 +337,11 @@ def test_cuda_output_that_is_the_last_record_is_copied_once() -> None:
     x = torch.randn(2, 3, 16, 16, device="cuda")
     tr = dw.trace(model, x)
 
-    def padded(t: torch.Tensor) -> int:
-        return (t.numel() * t.element_size() + 63) // 64 * 64
+    def nbytes(t: torch.Tensor) -> int:
+        return t.numel() * t.element_size()
 
-    records = sum(padded(layer.output) for layer in tr.layers)
-    assert tr.bytes_copied["cuda:0"] == records + padded(tr.model_inputs["input"])
+    records = sum(nbytes(layer.output) for layer in tr.layers)
+    assert tr.bytes_copied["cuda:0"] == records + nbytes(tr.model_inputs["input"])
     assert torch.equal(tr.output, tr["2"].output)
     assert torch.allclose(tr.output, model(x).cpu(), atol=1e-5)
 
@@ -582,3 +582,26 @@ def test_a_chain_passes_reduced_captures_and_names_a_failing_unrecorded_module()
     bad = nn.Sequential(nn.Linear(4, 3), nn.Unflatten(1, (2, 2)), nn.Linear(2, 1))
     with pytest.raises(dw.TraceError, match=r"after layer '0' \(Linear\) returned \(5, 3\)"):
         dw.trace(bad, x, layers=nn.Linear)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_captures_of_every_dtype_and_layout_come_back_whole() -> None:
+    from dlwidgets.capture.host_copy import to_host
+
+    torch.manual_seed(0)
+    tensors = [
+        torch.randn(3, 5, device="cuda"),
+        torch.randn(4, 6, device="cuda").half(),
+        torch.randn(6, 4, device="cuda").t(),  # not contiguous
+        torch.arange(7, device="cuda"),
+        torch.zeros(0, 3, device="cuda"),
+        torch.tensor(True, device="cuda"),
+    ]
+    structure = {"a": tensors[:3], "b": (tensors[3], tensors[4]), "c": tensors[5]}
+    (back,), copied = to_host([structure])
+    flat = [*back["a"], *back["b"], back["c"]]
+    for got, want in zip(flat, tensors, strict=True):
+        assert got.device.type == "cpu" and got.dtype == want.dtype
+        assert torch.equal(got, want.cpu())
+    assert copied["cuda:0"] == sum(t.numel() * t.element_size() for t in tensors)

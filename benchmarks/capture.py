@@ -28,9 +28,9 @@ torch's thread count is left at the machine default. Ratios are median traced
 Keeping every activation costs more than the copy on this machine: glibc's
 malloc gives blocks over its mmap threshold back to the system when they are
 freed, so each run that keeps its activations page-faults them in again (the
-plain forward reuses one hot block). Measured here: ResNet-18 ``hooks`` ×1.51
-with the default allocator, ×1.14 with ``MALLOC_MMAP_THRESHOLD_=1073741824
-MALLOC_TRIM_THRESHOLD_=4294967296`` in the environment (``leaf`` ×1.66 → ×1.27).
+plain forward reuses one hot block). Measured here: ResNet-18 ``hooks`` ×1.58
+with the default allocator, ×1.13 with ``MALLOC_MMAP_THRESHOLD_=1073741824
+MALLOC_TRIM_THRESHOLD_=4294967296`` in the environment (``leaf`` ×1.73 → ×1.24).
 The header says which allocator settings the run had.
 
 Prints a table and, last, one summary line with the worst ratio of the three

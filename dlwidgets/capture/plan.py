@@ -2,16 +2,17 @@
 
 Choosing the recorded modules and finding a plain chain walk the whole module
 tree with pattern matching; for a small model that costs as much as the rest
-of the trace. The choice depends only on each module's name, type and
-number of children, so it is kept under that fingerprint (and the selector)
-as positions in the walk: the cache holds no module, and a model that changes
-shape gets a fresh plan.
+of the trace. The choice depends only on each module's place in the tree (its
+depth and key, which give its name), type and number of children, so it is
+kept under that fingerprint (and the selector) as positions in the walk: the
+cache holds no module, and a model that changes shape gets a fresh plan.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from torch import nn
@@ -21,29 +22,42 @@ from dlwidgets.capture.selection import LayerSelector, select_modules
 
 _MAX_PLANS = 64
 
-Fingerprint = tuple[tuple[str, ...], tuple[tuple[type, int], ...]]
+# Per module, in walk order: (depth, key in its parent, type, number of children).
+Fingerprint = tuple[tuple[int, str, type, int], ...]
 
 
 @dataclass(frozen=True)
 class _Positions:
     """A plan as positions in the walk, valid for any model with the same fingerprint."""
 
+    names: tuple[str, ...]
     recorded: tuple[tuple[int, str], ...]
     chain: tuple[int, ...] | None
     containers: tuple[int, ...]
     steps: tuple[Step | None, ...]
 
 
-@dataclass
 class Plan:
-    """The modules to record (with their names), every module's qualified name, and the chain."""
+    """The modules to record (with their names), every module's qualified name, and the chain.
 
-    recorded: dict[nn.Module, str]
-    scopes: dict[nn.Module, str]
-    modules: list[nn.Module]
-    chain: list[nn.Module] | None
-    containers: list[nn.Module]
-    steps: tuple[Step | None, ...]  # the record each chain position makes
+    ``recorded`` and ``scopes`` are built when first read: a chain needs neither.
+    """
+
+    def __init__(self, modules: list[nn.Module], positions: _Positions) -> None:
+        self.modules = modules
+        self._positions = positions
+        chain = positions.chain
+        self.chain = None if chain is None else [modules[i] for i in chain]
+        self.containers = [modules[i] for i in positions.containers]
+        self.steps = positions.steps  # the record each chain position makes
+
+    @cached_property
+    def recorded(self) -> dict[nn.Module, str]:
+        return {self.modules[i]: label for i, label in self._positions.recorded}
+
+    @cached_property
+    def scopes(self) -> dict[nn.Module, str]:
+        return dict(zip(self.modules, self._positions.names, strict=True))
 
     def chain_for(self, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> list[nn.Module] | None:
         """The chain to run for this call, or None for the general path."""
@@ -55,27 +69,24 @@ class Plan:
 _plans: OrderedDict[tuple[Fingerprint, Any], _Positions] = OrderedDict()
 
 
-def _walk(model: nn.Module) -> tuple[list[str], list[nn.Module], Fingerprint]:
-    """Every module once (as ``named_modules``), and the fingerprint of the tree."""
-    names = [""]
+def _walk(model: nn.Module) -> tuple[list[nn.Module], Fingerprint]:
+    """Every module once, in ``named_modules``' order, and the fingerprint of the tree."""
     modules = [model]
-    shape = [(type(model), len(model._modules))]
+    shape = [(0, "", type(model), len(model._modules))]
     seen = {id(model)}
 
-    def visit(module: nn.Module, prefix: str) -> None:
+    def visit(module: nn.Module, depth: int) -> None:
         for key, child in module._modules.items():
             if child is None or id(child) in seen:
                 continue
             seen.add(id(child))
-            name = prefix + key
-            names.append(name)
             modules.append(child)
-            shape.append((type(child), len(child._modules)))
+            shape.append((depth, key, type(child), len(child._modules)))
             if child._modules:
-                visit(child, name + ".")
+                visit(child, depth + 1)
 
-    visit(model, "")
-    return names, modules, (tuple(names), tuple(shape))
+    visit(model, 1)
+    return modules, tuple(shape)
 
 
 def _selector_key(layers: LayerSelector, ops: bool) -> Any:
@@ -91,7 +102,7 @@ def _selector_key(layers: LayerSelector, ops: bool) -> Any:
 
 
 def plan_for(model: nn.Module, layers: LayerSelector, ops: bool) -> Plan:
-    names, modules, fingerprint = _walk(model)
+    modules, fingerprint = _walk(model)
     selector = _selector_key(layers, ops)
     key = (fingerprint, selector)
     positions = _plans.get(key) if selector is not None else None
@@ -103,25 +114,18 @@ def plan_for(model: nn.Module, layers: LayerSelector, ops: bool) -> Plan:
                 _plans.popitem(last=False)
     else:
         _plans.move_to_end(key)
-    chain = positions.chain
-    return Plan(
-        recorded={modules[i]: label for i, label in positions.recorded},
-        scopes=dict(zip(modules, names, strict=True)),
-        modules=modules,
-        chain=None if chain is None else [modules[i] for i in chain],
-        containers=[modules[i] for i in positions.containers],
-        steps=positions.steps,
-    )
+    return Plan(modules, positions)
 
 
 def _work_out(
     model: nn.Module, modules: list[nn.Module], layers: LayerSelector, ops: bool
 ) -> _Positions:
-    recorded, _ = select_modules(model, layers, ops=ops)
+    recorded, scopes = select_modules(model, layers, ops=ops)
     position = {id(module): i for i, module in enumerate(modules)}
     structure = chain_structure(model, recorded, ops)
     chain, containers = structure if structure is not None else (None, [])
     return _Positions(
+        names=tuple(scopes[module] for module in modules),
         recorded=tuple((position[id(m)], label) for m, label in recorded.items()),
         chain=None if chain is None else tuple(position[id(m)] for m in chain),
         containers=tuple(position[id(m)] for m in containers),

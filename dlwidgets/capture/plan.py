@@ -10,6 +10,7 @@ cache holds no module, and a model that changes shape gets a fresh plan.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
@@ -67,6 +68,7 @@ class Plan:
 
 
 _plans: OrderedDict[tuple[Fingerprint, Any], _Positions] = OrderedDict()
+_plans_lock = threading.Lock()  # traces may run in several threads (a Playground's, say)
 
 
 def _walk(model: nn.Module) -> tuple[list[nn.Module], Fingerprint]:
@@ -105,15 +107,17 @@ def plan_for(model: nn.Module, layers: LayerSelector, ops: bool) -> Plan:
     modules, fingerprint = _walk(model)
     selector = _selector_key(layers, ops)
     key = (fingerprint, selector)
-    positions = _plans.get(key) if selector is not None else None
+    with _plans_lock:
+        positions = _plans.get(key) if selector is not None else None
+        if positions is not None:
+            _plans.move_to_end(key)
     if positions is None:
         positions = _work_out(model, modules, layers, ops)
         if selector is not None:
-            _plans[key] = positions
-            if len(_plans) > _MAX_PLANS:
-                _plans.popitem(last=False)
-    else:
-        _plans.move_to_end(key)
+            with _plans_lock:
+                _plans[key] = positions
+                if len(_plans) > _MAX_PLANS:
+                    _plans.popitem(last=False)
     return Plan(modules, positions)
 
 

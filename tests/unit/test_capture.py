@@ -605,3 +605,16 @@ def test_cuda_captures_of_every_dtype_and_layout_come_back_whole() -> None:
         assert got.device.type == "cpu" and got.dtype == want.dtype
         assert torch.equal(got, want.cpu())
     assert copied["cuda:0"] == sum(t.numel() * t.element_size() for t in tensors)
+
+
+def test_the_plan_cache_is_bounded_and_shared_by_models_of_one_shape() -> None:
+    from dlwidgets.capture import plan
+
+    x = torch.randn(1, 2)
+    for width in range(1, 80):  # as many shapes: the oldest plans make way
+        dw.trace(nn.Sequential(*(nn.Linear(2, 2) for _ in range(width))), x)
+    assert len(plan._plans) <= plan._MAX_PLANS
+    first = plan.plan_for(nn.Sequential(nn.Linear(2, 2), nn.ReLU()), None, False)
+    second = plan.plan_for(nn.Sequential(nn.Linear(2, 2), nn.ReLU()), None, False)
+    assert first._positions is second._positions  # worked out once for the shape
+    assert first.chain != second.chain  # each with its own modules

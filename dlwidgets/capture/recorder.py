@@ -103,6 +103,10 @@ class Recorder:
         self.scope_stack: list[str] = []
         self.done: list[Call] = []
         self.depth = 0  # recorded module calls in progress
+        # The lineage mode sees nothing inside a recorded module, so it is taken
+        # off the mode stack there: the module's ops then skip Python dispatch.
+        self.mode: Any = None
+        self._mode_aside = False
         # Copy on write: captures alias the model's own tensors and are copied
         # only before something writes into them in place (ReLU(inplace=True),
         # `x += y`). Whatever wrote unannounced shows in a version counter.
@@ -195,6 +199,8 @@ class Recorder:
         with DisableTorchFunction():
             tensors = list(iter_tensors((args, kwargs) if kwargs else args))
             self.open(module, self.recorded[module], tensors, self.tags.of(tensors))
+        if self.depth == 1 and self.mode is not None:
+            self._set_mode_aside()
 
     def after(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
@@ -204,6 +210,20 @@ class Recorder:
             self.close(output)
             for tensor in iter_tensors(output):
                 self.tags.set(tensor, (call.name,))
+        if self.depth == 0:
+            self.bring_mode_back()
+
+    def _set_mode_aside(self) -> None:
+        depth = torch._C._len_torch_function_stack()
+        if depth and torch._C._get_function_stack_at(depth - 1) is self.mode:
+            torch._C._pop_torch_function_stack()
+            self._mode_aside = True
+
+    def bring_mode_back(self) -> None:
+        """Put the lineage mode back on the stack (also when a recorded module raised)."""
+        if self._mode_aside:
+            torch._C._push_on_torch_function_stack(self.mode)
+            self._mode_aside = False
 
     def open(
         self, module: nn.Module, base: str, tensors: list[torch.Tensor], inputs: tuple[str, ...]

@@ -154,9 +154,13 @@ def _run_hooked(
             recorder.record_op if ops else None,
             recorder.protect if recorder.copy_on_write else None,
         )
+        recorder.mode = lineage
         try:
             with lineage:
-                output = model(*inputs, **kwargs)
+                try:
+                    output = model(*inputs, **kwargs)
+                finally:
+                    recorder.bring_mode_back()
         except Exception as exc:
             raise recorder.error(exc, model) from exc
     finally:

@@ -618,3 +618,33 @@ def test_the_plan_cache_is_bounded_and_shared_by_models_of_one_shape() -> None:
     second = plan.plan_for(nn.Sequential(nn.Linear(2, 2), nn.ReLU()), None, False)
     assert first._positions is second._positions  # worked out once for the shape
     assert first.chain != second.chain  # each with its own modules
+
+
+def test_the_lineage_mode_steps_aside_inside_records_and_comes_back() -> None:
+    depths: list[int] = []
+
+    class Probe(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            depths.append(torch._C._len_torch_function_stack())
+            return x * 2  # inside a record: not a step of its own
+
+    class Net(nn.Module):  # a forward of its own: the hooked path
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.probe = Probe()
+            self.fc = nn.Linear(width, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(self.probe(x) + 1)
+
+    outside = torch._C._len_torch_function_stack()
+    tr = dw.trace(Net(3), torch.randn(2, 3), ops=True)
+    assert depths == [outside]  # the lineage mode was off the stack inside the record
+    assert [r.name for r in tr.layers] == ["probe", "add", "fc"]
+    assert tr["add"].inputs == ("probe",) and tr["fc"].inputs == ("add",)
+    assert torch._C._len_torch_function_stack() == outside
+    wrong = Net(4)
+    with pytest.raises(dw.TraceError, match="layer 'fc'"):
+        dw.trace(wrong, torch.randn(2, 3), ops=True)  # fc fails with the mode set aside
+    assert torch._C._len_torch_function_stack() == outside
+    assert not wrong.fc._forward_hooks and not wrong.fc._forward_pre_hooks

@@ -47,7 +47,8 @@ def _plain_sequential(module: nn.Module) -> bool:
     )
 
 
-def _global_hooks() -> bool:
+def global_hooks() -> bool:
+    """Whether hooks for every module are registered (they run around each call)."""
     return bool(
         module_globals._global_forward_hooks
         or module_globals._global_forward_pre_hooks
@@ -98,7 +99,7 @@ def chain_usable(
     added to any of its Sequentials since (those are checked on every call)."""
     if kwargs or len(inputs) != 1 or not isinstance(inputs[0], torch.Tensor):
         return False
-    return not _global_hooks() and all(_plain_sequential(c) for c in containers)
+    return not global_hooks() and all(_plain_sequential(c) for c in containers)
 
 
 def chain_of(

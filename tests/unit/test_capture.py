@@ -648,3 +648,55 @@ def test_the_lineage_mode_steps_aside_inside_records_and_comes_back() -> None:
         dw.trace(wrong, torch.randn(2, 3), ops=True)  # fc fails with the mode set aside
     assert torch._C._len_torch_function_stack() == outside
     assert not wrong.fc._forward_hooks and not wrong.fc._forward_pre_hooks
+
+
+class _Residual(nn.Module):
+    """A forward of its own (the hooked path) with two leaves."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(5)
+        self.fc1 = nn.Linear(3, 3)
+        self.fc2 = nn.Linear(3, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(torch.relu(self.fc1(x))) + x
+
+
+def test_recorded_modules_get_a_forward_wrapper_only_for_the_trace() -> None:
+    model = _Residual()
+    x = torch.randn(2, 3)
+    tr = dw.trace(model, x)
+    assert all("forward" not in vars(m) for m in model.modules())
+    assert torch.allclose(tr["fc2"].output, model.fc2(torch.relu(model.fc1(x))))
+    # a forward the user put on the instance is theirs: hooks are used, and it stays
+    own = model.fc1.forward
+    model.fc1.forward = lambda t: own(t) * 0  # type: ignore[method-assign]
+    assert torch.equal(dw.trace(model, x)["fc1"].output, torch.zeros(2, 3))
+    assert "forward" in vars(model.fc1) and not model.fc1._forward_hooks
+    del model.fc1.forward
+    broken = _Residual()
+    broken.fc2 = nn.Linear(4, 3)
+    with pytest.raises(dw.TraceError, match="layer 'fc2'"):
+        dw.trace(broken, x)
+    assert all("forward" not in vars(m) for m in broken.modules())
+
+
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")  # torch's, on the user's hook
+def test_modules_with_hooks_of_any_kind_are_recorded_through_hooks_as_before() -> None:
+    x = torch.randn(2, 3)
+    plain = dw.trace(_Residual(), x, grads=True, loss_fn=lambda out: out.sum())
+    hooked = _Residual()
+    seen: list[str] = []
+    hooked.fc1.register_full_backward_hook(lambda *args: seen.append("fc1"))
+    handle = nn.modules.module.register_module_forward_hook(lambda *args: None)
+    try:
+        tr = dw.trace(hooked, x, grads=True, loss_fn=lambda out: out.sum())
+    finally:
+        handle.remove()
+    assert seen == ["fc1"]  # the user's backward hook ran in the trace's backward pass
+    for a, b in zip(plain.layers, tr.layers, strict=True):
+        assert (a.name, a.inputs) == (b.name, b.inputs)
+        assert torch.allclose(a.output, b.output) and torch.allclose(a.grad, b.grad)
+    assert all("forward" not in vars(m) for m in hooked.modules())
+    assert not hooked.fc2._forward_hooks and not hooked.fc2._forward_pre_hooks

@@ -27,11 +27,13 @@ from dlwidgets.capture.recorder import (
     Call,
     Reducer,
     Spoiled,
+    kept_value,
     layer_error,
     model_error,
     writes_its_input,
 )
 from dlwidgets.capture.tensors import iter_tensors, map_tensors
+from dlwidgets.errors import TraceError
 
 
 def _plain_sequential(module: nn.Module) -> bool:
@@ -93,13 +95,22 @@ def chain_structure(
 
 
 def chain_usable(
-    containers: list[nn.Module], inputs: tuple[Any, ...], kwargs: dict[str, Any]
+    chain: list[nn.Module],
+    containers: list[nn.Module],
+    inputs: tuple[Any, ...],
+    kwargs: dict[str, Any],
 ) -> bool:
-    """Whether this call can run the chain: one tensor in, and no hook or forward of its own
-    added to any of its Sequentials since (those are checked on every call)."""
+    """Whether this call can run the chain (checked on every call): one tensor in, no hook
+    or forward of its own added to any of its Sequentials, and no forward pre-hook on a
+    module of the chain (it could change what the module reads, which hooks would see;
+    a lazy module's first call has one)."""
     if kwargs or len(inputs) != 1 or not isinstance(inputs[0], torch.Tensor):
         return False
-    return not global_hooks() and all(_plain_sequential(c) for c in containers)
+    return (
+        not global_hooks()
+        and all(_plain_sequential(c) for c in containers)
+        and not any(m._forward_pre_hooks for m in chain)
+    )
 
 
 def chain_of(
@@ -111,7 +122,7 @@ def chain_of(
 ) -> list[nn.Module] | None:
     """The modules the model's forward calls in order, or None when this call is not a chain."""
     structure = chain_structure(model, recorded, ops)
-    if structure is None or not chain_usable(structure[1], inputs, kwargs):
+    if structure is None or not chain_usable(*structure, inputs, kwargs):
         return None
     return structure[0]
 
@@ -177,12 +188,13 @@ def run_chain(
                 x = module(x)
                 continue
             out = module(x)
-            # Only a single tensor is kept by reference; a tuple's parts are copied.
-            alias = copy_on_write and isinstance(out, torch.Tensor)
-            calls.append(_made(step, module, x, out, len(calls) + 1, alias, grads, reduce))
-            versions.append(_version(calls[-1].captured) if alias else -1)
+            call, version = _made(
+                step, module, x, out, len(calls) + 1, copy_on_write, grads, reduce
+            )
+            calls.append(call)
+            versions.append(version)
             x = out
-    except Spoiled:
+    except (Spoiled, TraceError):
         raise
     except Exception as exc:
         step = steps[position]
@@ -206,11 +218,13 @@ def _made(
     copy_on_write: bool,
     grads: bool,
     reduce: Reducer | None,
-) -> Call:
+) -> tuple[Call, int]:
+    """The record of one chain position, and the version of its capture when it is kept
+    by reference (-1 when it was copied: only a single tensor is kept by reference)."""
     tensors = [x] if isinstance(x, torch.Tensor) else list(iter_tensors(x))
     call = Call(
         step.name,
-        step.kind,
+        type(module).__name__,  # now: a lazy module has become its final class
         module,
         step.module_name,
         step.call,
@@ -218,24 +232,23 @@ def _made(
         step.inputs,
         tuple(tuple(t.shape) for t in tensors),
     )
-    call.captured = map_tensors(out, lambda t: _kept(step.name, t, copy_on_write, reduce))
+    version = -1
+    if isinstance(out, torch.Tensor):
+        call.captured, aliased = kept_value(
+            step.name, out, copy_on_write=copy_on_write, reduce=reduce
+        )
+        version = call.captured._version if aliased else -1
+    else:
+        call.captured = map_tensors(
+            out, lambda t: kept_value(step.name, t, copy_on_write=False, reduce=reduce)[0]
+        )
     if grads:
         call.live = out
         call.edges = {id(t): get_gradient_edge(t) for t in iter_tensors(out) if t.requires_grad}
-    return call
-
-
-def _kept(name: str, tensor: torch.Tensor, copy_on_write: bool, reduce: Reducer | None) -> Any:
-    value = tensor.detach() if tensor.requires_grad else tensor
-    if reduce is not None:
-        value = reduce(name, value)
-        if value.untyped_storage().data_ptr() != tensor.untyped_storage().data_ptr():
-            return value  # the reduction made its own copy
-    return value if copy_on_write else value.clone()
+    return call, version
 
 
 def _version(captured: Any) -> int:
-    """The version of a capture kept by reference (-1 for the others: they were copied)."""
     return captured._version if isinstance(captured, torch.Tensor) else -1
 
 

@@ -23,8 +23,9 @@ from dlwidgets.capture.selection import LayerSelector, select_modules
 
 _MAX_PLANS = 64
 
-# Per module, in walk order: (depth, key in its parent, type, number of children).
-Fingerprint = tuple[tuple[int, str, type, int], ...]
+# Per place in the tree, in walk order: (depth, key in its parent, type, number of
+# children), or (depth, key, None, position of its first visit) for a module met again.
+Fingerprint = tuple[tuple[int, str, type | None, int], ...]
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Plan:
 
     def chain_for(self, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> list[nn.Module] | None:
         """The chain to run for this call, or None for the general path."""
-        if self.chain is None or not chain_usable(self.containers, inputs, kwargs):
+        if self.chain is None or not chain_usable(self.chain, self.containers, inputs, kwargs):
             return None
         return self.chain
 
@@ -72,16 +73,27 @@ _plans_lock = threading.Lock()  # traces may run in several threads (a Playgroun
 
 
 def _walk(model: nn.Module) -> tuple[list[nn.Module], Fingerprint]:
-    """Every module once, in ``named_modules``' order, and the fingerprint of the tree."""
+    """Every module once, in ``named_modules``' order, and the fingerprint of the tree.
+
+    A module met again (shared by two parents, or twice in one Sequential) is
+    not walked again, but its place is in the fingerprint with the position
+    of its first visit: ``Sequential(p, q, p)`` and ``Sequential(p, q, q)``
+    differ.
+    """
     modules = [model]
-    shape = [(0, "", type(model), len(model._modules))]
-    seen = {id(model)}
+    shape: list[tuple[int, str, type | None, int]] = [(0, "", type(model), len(model._modules))]
+    position = {id(model): 0}
 
     def visit(module: nn.Module, depth: int) -> None:
         for key, child in module._modules.items():
-            if child is None or id(child) in seen:
+            if child is None:
+                shape.append((depth, key, None, -1))
                 continue
-            seen.add(id(child))
+            first = position.get(id(child))
+            if first is not None:
+                shape.append((depth, key, None, first))
+                continue
+            position[id(child)] = len(modules)
             modules.append(child)
             shape.append((depth, key, type(child), len(child._modules)))
             if child._modules:
@@ -93,10 +105,8 @@ def _walk(model: nn.Module) -> tuple[list[nn.Module], Fingerprint]:
 
 def _selector_key(layers: LayerSelector, ops: bool) -> Any:
     """A hashable key for the selector, or None when it cannot be cached."""
-    if layers is None or isinstance(layers, (str, type)):
-        return (layers, ops)
     try:
-        key = (tuple(layers), ops)
+        key = (layers, ops)
         hash(key)
     except TypeError:
         return None
@@ -104,6 +114,8 @@ def _selector_key(layers: LayerSelector, ops: bool) -> Any:
 
 
 def plan_for(model: nn.Module, layers: LayerSelector, ops: bool) -> Plan:
+    if layers is not None and not isinstance(layers, (str, type)):
+        layers = tuple(layers)  # once: a generator would be used up by the key
     modules, fingerprint = _walk(model)
     selector = _selector_key(layers, ops)
     key = (fingerprint, selector)

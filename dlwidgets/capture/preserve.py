@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 import torch
@@ -21,7 +22,7 @@ class preserved:  # lower case: used like contextlib's context managers
     few hundred microseconds.
     """
 
-    __slots__ = ("_buffers", "_cpu_rng", "_cuda_rng", "_modes")
+    __slots__ = ("_buffers", "_cpu_rng", "_cuda_rng", "_modes", "before_restore")
 
     def __init__(self, model: nn.Module, modules: list[nn.Module] | None = None) -> None:
         self._modes: list[tuple[nn.Module, bool]] = []
@@ -36,6 +37,8 @@ class preserved:  # lower case: used like contextlib's context managers
                         self._buffers.append((buf, buf.detach().clone()))
         self._cpu_rng = torch.random.get_rng_state()
         self._cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+        # Told of the buffers about to be put back, before they are.
+        self.before_restore: Callable[[list[torch.Tensor]], None] | None = None
 
     def __enter__(self) -> None:
         return None
@@ -50,12 +53,14 @@ class preserved:  # lower case: used like contextlib's context managers
             if module.training is not training:  # nn.Module.__setattr__ is slow: only if changed
                 module.training = training
         if self._buffers:
+            # Only what changed: copying bumps a buffer's version, and an
+            # autograd graph that read it (eval-mode BatchNorm) would break.
+            changed = [(buf, saved) for buf, saved in self._buffers if not torch.equal(buf, saved)]
+            if changed and self.before_restore is not None:
+                self.before_restore([buf for buf, _ in changed])
             with torch.no_grad():
-                for buf, saved in self._buffers:
-                    # Only what changed: copying bumps a buffer's version, and an
-                    # autograd graph that read it (eval-mode BatchNorm) would break.
-                    if not torch.equal(buf, saved):
-                        buf.copy_(saved)
+                for buf, saved in changed:
+                    buf.copy_(saved)
         torch.random.set_rng_state(self._cpu_rng)
         if self._cuda_rng is not None:
             torch.cuda.set_rng_state_all(self._cuda_rng)

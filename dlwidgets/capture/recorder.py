@@ -23,6 +23,11 @@ Reducer = Callable[[str, torch.Tensor], torch.Tensor]
 _NOT_STEPS = frozenset({"get", "set", "detach", "detach_", "requires_grad_", "retain_grad"})
 
 
+# The name the model's return value goes through ``reduce`` under: no module or
+# op record can be called that.
+OUTPUT = "<output>"
+
+
 class Spoiled(Exception):
     """A capture kept without a copy was written in place unannounced: trace again, copying."""
 
@@ -69,8 +74,57 @@ def _op_name(func: Any) -> str:
 
 
 def writes_its_input(module: nn.Module) -> bool:
-    """``ReLU(inplace=True)`` and the like (an instance attribute: no ``__getattr__`` miss)."""
-    return vars(module).get("inplace") is True
+    """``ReLU(inplace=True)`` and the like.
+
+    torch's modules keep ``inplace`` on the instance: read there first, without
+    ``nn.Module.__getattr__``'s miss; a class attribute or property counts too.
+    """
+    value = vars(module).get("inplace")
+    if value is None and hasattr(type(module), "inplace"):
+        value = getattr(module, "inplace", None)
+    return value is True
+
+
+def copy_shared(kept: list[Any], written: list[torch.Tensor]) -> None:
+    """In ``kept`` (a list of records and values, changed in place), copy every
+    tensor that shares memory with ``written``: they are about to be overwritten."""
+    storages = {_storage(t) for t in written}
+
+    def own(t: torch.Tensor) -> torch.Tensor:
+        return t.clone() if _storage(t) in storages else t
+
+    for index, value in enumerate(kept):
+        if isinstance(value, list) and value and isinstance(value[0], Call):
+            for call in value:
+                call.captured = map_tensors(call.captured, own)
+        else:
+            kept[index] = map_tensors(value, own)
+
+
+def kept_value(
+    name: str, tensor: torch.Tensor, *, copy_on_write: bool, reduce: Reducer | None
+) -> tuple[torch.Tensor, bool]:
+    """What a record keeps of ``tensor``, and whether it still shares the model's memory.
+
+    ``reduce`` shrinks it on its device (a reduction that copies is kept as
+    is). Otherwise it is kept by reference when copying on write, and copied
+    now when not, because a later in-place op (``ReLU(inplace=True)``) may
+    overwrite this very tensor before the pass ends. Inference tensors keep no
+    version counter, so an unannounced write could not be noticed: copied.
+    """
+    value = tensor.detach() if tensor.requires_grad else tensor
+    if reduce is not None:
+        try:
+            value = reduce(name, value)
+        except Exception as exc:
+            raise TraceError(
+                f"reduce= failed on {name!r}, {describe(tensor)}: {type(exc).__name__}: {exc}"
+            ) from exc
+        if not _shares_storage(value, tensor):
+            return value, False
+    if not copy_on_write or value.is_inference():
+        return value.clone(), False
+    return value, True
 
 
 def _storage(tensor: torch.Tensor) -> int:
@@ -148,22 +202,13 @@ class Recorder:
         )
 
     def _keep(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
-        """The value to keep: reduced on its device, and a copy of its own.
-
-        A copy now, because a later in-place op (``ReLU(inplace=True)``) may
-        overwrite this very tensor before the pass ends.
-        """
-        # Without autograd (the usual trace) the tensor is already detached.
-        value = tensor.detach() if tensor.requires_grad else tensor
-        if self.reduce is not None:
-            value = self.reduce(name, value)
-            if not _shares_storage(value, tensor):
-                return value  # the reduction made its own copy
-        if not self.copy_on_write:
-            return value.clone()
-        assert self._capturing is not None
-        entry = (self._capturing, value, value._version)
-        self._shared.setdefault(_storage(value), []).append(entry)
+        value, aliased = kept_value(
+            name, tensor, copy_on_write=self.copy_on_write, reduce=self.reduce
+        )
+        if aliased:
+            assert self._capturing is not None
+            entry = (self._capturing, value, value._version)
+            self._shared.setdefault(_storage(value), []).append(entry)
         return value
 
     def protect(self, tensors: list[torch.Tensor]) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from operator import attrgetter
 from typing import Any
 
@@ -19,7 +20,15 @@ from dlwidgets.capture.lineage import Lineage
 from dlwidgets.capture.plan import Plan, plan_for
 from dlwidgets.capture.preserve import preserved
 from dlwidgets.capture.record import Layer, Trace
-from dlwidgets.capture.recorder import Call, Recorder, Reducer, Spoiled
+from dlwidgets.capture.recorder import (
+    OUTPUT,
+    Call,
+    Recorder,
+    Reducer,
+    Spoiled,
+    copy_shared,
+    kept_value,
+)
 from dlwidgets.capture.selection import LayerSelector
 from dlwidgets.capture.tensors import describe, iter_tensors, map_tensors
 from dlwidgets.errors import TraceError
@@ -54,7 +63,8 @@ def trace(
       ``.grad`` fields are not touched.
     - ``reduce(name, tensor) -> tensor`` shrinks each captured tensor on its
       device before the single copy to the host; the model's return value is
-      reduced too, under the name ``"output"`` (the inputs are kept whole).
+      reduced too, under the name ``"<output>"`` (no record has that name; the
+      inputs are kept whole).
 
     The model runs in its own training mode and is left exactly as it was: no
     hooks, the same modes, buffers (BatchNorm statistics) and RNG state. An
@@ -83,9 +93,10 @@ def trace(
     loss = None
     param_grads: dict[str, torch.Tensor] = {}
     for copy_on_write in (not torch.is_inference_mode_enabled(), False):
+        guard = preserved(model, plan.modules)
         try:
             with (
-                preserved(model, plan.modules),
+                guard,
                 torch.set_grad_enabled(grads),
                 _backward_ready(plan.modules, grads),
             ):
@@ -113,16 +124,36 @@ def trace(
                 if grads:  # before the buffers are put back: the graph may have read them
                     loss = _loss(output, target, loss_fn)
                     param_grads = _backward(calls, model, loss)
+                # A capture (or the output) may be a buffer the forward changed and
+                # that is about to be put back: it keeps what the forward made.
+                kept = [calls, output]
+                guard.before_restore = lambda written, kept=kept: copy_shared(kept, written)
         except Spoiled:
+            _restore_inputs(named_inputs, model_inputs)  # the first pass may have written them
             continue
+        calls, output = kept
         break
     names = {id(p): name for name, p in model.named_parameters()} if grads else {}
     # Without autograd the output is already detached: the same object as the
     # last record's capture, so it is brought from a device once.
     output = map_tensors(output, lambda t: t.detach() if t.requires_grad else t)
     if reduce is not None:
-        output = map_tensors(output, lambda tensor: reduce("output", tensor))
+        output = map_tensors(
+            output, lambda t: kept_value(OUTPUT, t, copy_on_write=True, reduce=reduce)[0]
+        )
     return _finish(calls, model_inputs, output, loss, param_grads, names)
+
+
+def _restore_inputs(named_inputs: dict[str, Any], saved: dict[str, torch.Tensor]) -> None:
+    """Give the model's inputs back the values they had before the trace."""
+    with torch.no_grad():
+        for name, value in named_inputs.items():
+            before = saved.get(name)
+            changed = isinstance(value, torch.Tensor) and before is not None
+            if changed and not torch.equal(value, before):
+                # (an inference tensor cannot be written outside inference mode)
+                with suppress(RuntimeError):
+                    value.copy_(before)
 
 
 def _run_hooked(
@@ -160,6 +191,8 @@ def _run_hooked(
                     output = model(*inputs, **kwargs)
                 finally:
                     recorder.bring_mode_back()
+        except TraceError:
+            raise  # already says where (reduce= failed, say)
         except Exception as exc:
             raise recorder.error(exc, model) from exc
     finally:
@@ -182,18 +215,39 @@ def _backward_ready(modules: list[nn.Module], grads: bool) -> AbstractContextMan
         and any(p.is_cuda for p in module.parameters(recurse=False))
         for module in modules
     )
-    return _cudnn_disabled() if needs else nullcontext()
+    return _cudnn.off() if needs else nullcontext()
 
 
-@contextmanager
-def _cudnn_disabled() -> Iterator[None]:
-    # Only this flag: cudnn.flags() would also reset TF32 and benchmark settings.
-    before = torch.backends.cudnn.enabled
-    torch.backends.cudnn.enabled = False
-    try:
-        yield
-    finally:
-        torch.backends.cudnn.enabled = before
+class _CudnnSwitch:
+    """cuDNN off while any trace needs it off.
+
+    The flag is the process's own: traces in several threads (a Playground's
+    and the kernel's) share one switch, and it goes back to what it was when
+    the last of them ends. Other threads run without cuDNN meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._before = True
+
+    @contextmanager
+    def off(self) -> Iterator[None]:
+        with self._lock:
+            if self._users == 0:
+                self._before = torch.backends.cudnn.enabled
+                torch.backends.cudnn.enabled = False
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    torch.backends.cudnn.enabled = self._before
+
+
+_cudnn = _CudnnSwitch()
 
 
 def _loss(output: Any, target: torch.Tensor | int | None, loss_fn: LossFn | None) -> torch.Tensor:

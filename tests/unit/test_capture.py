@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 import pytest
 import torch
@@ -291,7 +292,7 @@ def test_reduce_runs_on_each_captured_tensor(mlp: nn.Sequential) -> None:
         return tensor[:2]
 
     tr = dw.trace(mlp, torch.randn(10, 4), reduce=first_two)
-    assert seen == ["0", "1", "2", "3", "4", "output"]
+    assert seen == ["0", "1", "2", "3", "4", "<output>"]
     assert all(layer.output.shape[0] == 2 for layer in tr.layers)
     assert tr.output.shape == (2, 3)  # the model's output too: it may be as large as any record
     assert tr.model_inputs["input"].shape == (10, 4)  # the inputs stay whole
@@ -700,3 +701,158 @@ def test_modules_with_hooks_of_any_kind_are_recorded_through_hooks_as_before() -
         assert torch.allclose(a.output, b.output) and torch.allclose(a.grad, b.grad)
     assert all("forward" not in vars(m) for m in hooked.modules())
     assert not hooked.fc2._forward_hooks and not hooked.fc2._forward_pre_hooks
+
+
+# -- found by review: each of these once gave a wrong trace --------------------------------
+
+
+def test_models_that_differ_only_in_which_shared_module_comes_back_get_their_own_plans() -> None:
+    torch.manual_seed(0)
+    a1, a2 = nn.LeakyReLU(0.01), nn.LeakyReLU(0.5)
+    x = torch.randn(3, 4)
+    model = nn.Sequential(nn.Linear(4, 4), a1, nn.Linear(4, 4), a2, nn.Linear(4, 4), a1)
+    assert [r.name for r in dw.trace(model, x).layers][-1] == "1#2"
+    model[5] = a2
+    tr = dw.trace(model, x)
+    assert [r.name for r in tr.layers][-1] == "3#2"
+    assert torch.allclose(tr.output, model(x))
+    p, q = nn.Linear(4, 4), nn.Linear(4, 4)
+    dw.trace(nn.Sequential(p, q, p), x)
+    other = nn.Sequential(p, q, q)
+    assert torch.allclose(dw.trace(other, x).output, other(x))
+
+
+def test_inputs_made_in_inference_mode_are_traced() -> None:
+    with torch.inference_mode():
+        x = torch.randn(3, 4)
+    chain = nn.Sequential(nn.Flatten(0), nn.Linear(12, 4))
+    assert torch.equal(dw.trace(chain, x)["0"].output, x.flatten())
+    hooked = nn.Sequential(nn.Identity(), nn.Linear(4, 2))
+    hooked.register_forward_hook(lambda *args: None)
+    assert torch.equal(dw.trace(hooked, x)["0"].output, x)
+
+
+def test_the_models_output_goes_through_reduce_under_a_name_no_record_has() -> None:
+    from dlwidgets.scene.feature_maps import MapReducer
+
+    class Seg(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3, padding=1)
+            self.output = nn.Conv2d(8, 4, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return F.interpolate(self.output(F.relu(self.conv(x))), scale_factor=2)
+
+    reducer = MapReducer()
+    dw.trace(Seg(), torch.randn(1, 3, 16, 16), reduce=reducer)
+    assert reducer.shapes["output"] == (4, 16, 16)  # the layer's, not the upsampled output's
+
+    def fails_on(name: str) -> Any:
+        def reduce(record: str, tensor: torch.Tensor) -> torch.Tensor:
+            if record == name:
+                raise ValueError("no")
+            return tensor
+
+        return reduce
+
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    for name in ("1", "<output>"):
+        with pytest.raises(dw.TraceError, match=f"reduce= failed on '{name}'"):
+            dw.trace(model, torch.randn(2, 4), reduce=fails_on(name))
+    with pytest.raises(dw.TraceError, match="reduce= failed on 'fc1'"):  # the hooked path
+        dw.trace(_Residual(), torch.randn(2, 3), reduce=fails_on("fc1"))
+
+
+def test_a_class_level_inplace_flag_is_an_announced_write() -> None:
+    class ClassInplace(nn.Module):
+        inplace = True
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.relu_(x)
+
+    x = torch.tensor([-1.0, 2.0])
+    tr = dw.trace(nn.Sequential(nn.Identity(), ClassInplace()), x.clone())
+    assert torch.equal(tr["0"].output, x) and torch.equal(tr["1"].output, torch.relu(x))
+
+
+def test_an_unannounced_write_into_the_input_is_traced_from_the_original_input() -> None:
+    class AddOne(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x.add_(1)
+
+    x = torch.zeros(2)
+    tr = dw.trace(nn.Sequential(nn.Identity(), AddOne()), x)
+    assert torch.equal(tr["0"].output, torch.zeros(2)) and torch.equal(
+        tr["1"].output, torch.ones(2)
+    )
+    assert torch.equal(x, torch.ones(2))  # as after a plain forward: written once
+    assert torch.equal(tr.model_inputs["input"], torch.zeros(2))
+
+
+def test_the_cudnn_switch_is_shared_by_threads_and_restored_by_the_last() -> None:
+    from dlwidgets.capture.tracer import _CudnnSwitch
+
+    switch = _CudnnSwitch()
+    before = torch.backends.cudnn.enabled
+    first, second = switch.off(), switch.off()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert torch.backends.cudnn.enabled is False  # the second trace still needs it off
+    second.__exit__(None, None, None)
+    assert torch.backends.cudnn.enabled == before
+
+
+def test_a_generator_selector_is_read_once_and_does_not_poison_the_cache() -> None:
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2))
+    x = torch.randn(1, 2)
+    assert [r.name for r in dw.trace(model, x, layers=(s for s in ["0"])).layers] == ["0"]
+    assert [r.name for r in dw.trace(model, x, layers=["0"]).layers] == ["0"]
+    assert [r.name for r in dw.trace(model, x).layers] == ["0", "1", "2"]
+
+
+def test_a_lazy_layer_in_a_chain_is_named_by_its_final_class() -> None:
+    model = nn.Sequential(nn.LazyLinear(3), nn.ReLU())
+    assert [r.kind for r in dw.trace(model, torch.randn(2, 5)).layers] == ["Linear", "ReLU"]
+
+
+def test_a_capture_that_is_a_buffer_keeps_what_the_forward_made() -> None:
+    class Running(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("mean", torch.zeros(2))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            if self.training:
+                self.mean.mul_(0.5).add_(x.mean(0))
+            return self.mean
+
+    for model in (nn.Sequential(Running()), _Wrapped(Running())):
+        x = torch.ones(3, 2)
+        tr = dw.trace(model.train(), x)
+        record = tr.layers[0]
+        assert torch.equal(record.output, torch.ones(2)), type(model).__name__
+        assert torch.equal(tr.output, torch.ones(2))
+        assert torch.equal(record.module.mean, torch.zeros(2))  # the buffer was put back
+
+
+class _Wrapped(nn.Module):
+    """A forward of its own around one module: the hooked path."""
+
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner(x)
+
+
+def test_a_pre_hook_that_changes_the_input_is_seen_by_both_paths() -> None:
+    model = nn.Sequential(nn.Flatten(), nn.Linear(6, 2))
+    model[1].register_forward_pre_hook(lambda module, args: (args[0][:, :6],))
+    x = torch.randn(2, 2, 4)
+    model[0] = nn.Flatten()
+    shapes = dw.trace(model, x)["1"].input_shapes
+    hooked = dw.trace(_Wrapped(model), x)["inner.1"].input_shapes
+    assert shapes == hooked == ((2, 6),)

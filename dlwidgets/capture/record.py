@@ -58,7 +58,7 @@ class Trace:
     ``trace["fc1"]`` finds a record by name; ``trace.model_inputs`` maps the
     names ``"input"``, ``"input.1"``… to the input tensors (detached, CPU);
     ``trace.output`` is the model's return value (detached, CPU; passed
-    through ``reduce`` as ``"output"`` when the trace had one). With
+    through ``reduce`` as ``"<output>"`` when the trace had one). With
     ``grads=True``: ``loss`` and ``param_grads`` (∂L/∂parameter by name).
     ``bytes_copied`` counts the bytes brought from each accelerator (one
     copy per device per trace).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,7 +157,10 @@ class Recorder:
         self.stack: list[Call] = []
         self.scope_stack: list[str] = []
         self.done: list[Call] = []
-        self.depth = 0  # recorded module calls in progress
+        # Recorded module calls in progress in the tracing thread: the lineage
+        # mode lives on that thread's mode stack, and only sees its ops.
+        self.depth = 0
+        self._owner = threading.get_ident()
         # The lineage mode sees nothing inside a recorded module, so it is taken
         # off the mode stack there: the module's ops then skip Python dispatch.
         self.mode: Any = None
@@ -244,7 +248,7 @@ class Recorder:
         with DisableTorchFunction():
             tensors = list(iter_tensors((args, kwargs) if kwargs else args))
             self.open(module, self.recorded[module], tensors, self.tags.of(tensors))
-        if self.depth == 1 and self.mode is not None:
+        if self.depth == 1 and self.mode is not None and threading.get_ident() == self._owner:
             self._set_mode_aside()
 
     def after(
@@ -258,7 +262,7 @@ class Recorder:
         if self.depth == 0:
             self.bring_mode_back()
 
-    def _set_mode_aside(self) -> None:
+    def _set_mode_aside(self) -> None:  # in the tracing thread only
         depth = torch._C._len_torch_function_stack()
         if depth and torch._C._get_function_stack_at(depth - 1) is self.mode:
             torch._C._pop_torch_function_stack()
@@ -266,7 +270,7 @@ class Recorder:
 
     def bring_mode_back(self) -> None:
         """Put the lineage mode back on the stack (also when a recorded module raised)."""
-        if self._mode_aside:
+        if self._mode_aside and threading.get_ident() == self._owner:
             torch._C._push_on_torch_function_stack(self.mode)
             self._mode_aside = False
 
@@ -278,7 +282,8 @@ class Recorder:
         if self._shared and writes_its_input(module):
             self.protect(tensors)
         self.stack.append(call)
-        self.depth += 1
+        if threading.get_ident() == self._owner:
+            self.depth += 1
 
     def close(self, output: Any) -> Call:
         """The module called last returned ``output``: keep it."""
@@ -290,7 +295,8 @@ class Recorder:
             call.captured = map_tensors(output, lambda t: self._keep(call.name, t))
         self._track(call, output)
         call.pending = None
-        self.depth -= 1
+        if threading.get_ident() == self._owner:
+            self.depth -= 1
         self.done.append(call)
         return call
 

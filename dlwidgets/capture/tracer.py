@@ -13,7 +13,6 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence
 
-from dlwidgets.capture.attach import attached
 from dlwidgets.capture.chain import run_chain
 from dlwidgets.capture.host_copy import to_host
 from dlwidgets.capture.lineage import Lineage
@@ -165,11 +164,13 @@ def _run_hooked(
     named_inputs: dict[str, Any],
     ops: bool,
 ) -> tuple[list[Call], Any]:
-    """The general path: the recorder attached to the recorded modules, and a
-    ``TorchFunctionMode`` that carries the dataflow through the model's own code
-    between them."""
+    """The general path: hooks on the recorded modules, and a ``TorchFunctionMode``
+    that carries the dataflow through the model's own code between them."""
     handles = []
     try:
+        for module in recorder.recorded:
+            handles.append(module.register_forward_pre_hook(recorder.before, with_kwargs=True))
+            handles.append(module.register_forward_hook(recorder.after, with_kwargs=True))
         if ops:  # op names carry the module they were called from
             for module in plan.scopes:
                 if module not in recorder.recorded:
@@ -186,7 +187,7 @@ def _run_hooked(
         )
         recorder.mode = lineage
         try:
-            with attached(recorder, list(recorder.recorded)), lineage:
+            with lineage:
                 try:
                     output = model(*inputs, **kwargs)
                 finally:

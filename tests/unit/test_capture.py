@@ -664,25 +664,6 @@ class _Residual(nn.Module):
         return self.fc2(torch.relu(self.fc1(x))) + x
 
 
-def test_recorded_modules_get_a_forward_wrapper_only_for_the_trace() -> None:
-    model = _Residual()
-    x = torch.randn(2, 3)
-    tr = dw.trace(model, x)
-    assert all("forward" not in vars(m) for m in model.modules())
-    assert torch.allclose(tr["fc2"].output, model.fc2(torch.relu(model.fc1(x))))
-    # a forward the user put on the instance is theirs: hooks are used, and it stays
-    own = model.fc1.forward
-    model.fc1.forward = lambda t: own(t) * 0  # type: ignore[method-assign]
-    assert torch.equal(dw.trace(model, x)["fc1"].output, torch.zeros(2, 3))
-    assert "forward" in vars(model.fc1) and not model.fc1._forward_hooks
-    del model.fc1.forward
-    broken = _Residual()
-    broken.fc2 = nn.Linear(4, 3)
-    with pytest.raises(dw.TraceError, match="layer 'fc2'"):
-        dw.trace(broken, x)
-    assert all("forward" not in vars(m) for m in broken.modules())
-
-
 @pytest.mark.filterwarnings("ignore:Full backward hook is firing")  # torch's, on the user's hook
 def test_modules_with_hooks_of_any_kind_are_recorded_through_hooks_as_before() -> None:
     x = torch.randn(2, 3)
@@ -856,3 +837,43 @@ def test_a_pre_hook_that_changes_the_input_is_seen_by_both_paths() -> None:
     shapes = dw.trace(model, x)["1"].input_shapes
     hooked = dw.trace(_Wrapped(model), x)["inner.1"].input_shapes
     assert shapes == hooked == ((2, 6),)
+
+
+def test_a_module_run_in_another_thread_during_a_trace_leaves_every_mode_stack_alone() -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1)
+    entered, b_done = threading.Event(), threading.Event()
+
+    class A(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            entered.set()
+            b_done.wait(5)
+            return x * 2
+
+    class B(nn.Module):
+        def forward(self, x: torch.Tensor, futures: list[Any]) -> torch.Tensor:
+            futures.append(pool.submit(lambda: model.a(x)))  # a recorded module, elsewhere
+            entered.wait(5)
+            return x * 3
+
+    class M(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = A(), B()
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            futures: list[Any] = []
+            y = self.b(x, futures)
+            b_done.set()
+            return y + futures[0].result()
+
+    model = M()
+    outside = torch._C._len_torch_function_stack()
+    tr = dw.trace(model, torch.ones(2), ops=True)
+    assert sorted(r.name for r in tr.layers) == ["a", "add", "b"]
+    assert set(tr["add"].inputs) == {"b", "a"}
+    assert torch._C._len_torch_function_stack() == outside
+    assert pool.submit(torch._C._len_torch_function_stack).result() == 0
+    pool.shutdown()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from operator import attrgetter
 from typing import Any
 
@@ -87,6 +87,14 @@ def trace(
         for name, value in named_inputs.items()
         if isinstance(value, torch.Tensor)
     }
+    # Tensors inside list, tuple or dict inputs too: the first pass may write into
+    # them, and a second one must start from what the user passed.
+    nested = [
+        (tensor, tensor.detach().clone())
+        for value in named_inputs.values()
+        if not isinstance(value, torch.Tensor)
+        for tensor in iter_tensors(value)
+    ]
     # Captures are copied only when something writes into them; if an unannounced
     # write slipped through, trace once more copying every capture.
     loss = None
@@ -128,7 +136,7 @@ def trace(
                 kept = [calls, output]
                 guard.before_restore = lambda written, kept=kept: copy_shared(kept, written)
         except Spoiled:
-            _restore_inputs(named_inputs, model_inputs)  # the first pass may have written them
+            _restore_inputs(named_inputs, model_inputs, nested)
             continue
         calls, output = kept
         break
@@ -143,16 +151,24 @@ def trace(
     return _finish(calls, model_inputs, output, loss, param_grads, names)
 
 
-def _restore_inputs(named_inputs: dict[str, Any], saved: dict[str, torch.Tensor]) -> None:
-    """Give the model's inputs back the values they had before the trace."""
+def _restore_inputs(
+    named_inputs: dict[str, Any],
+    saved: dict[str, torch.Tensor],
+    nested: list[tuple[torch.Tensor, torch.Tensor]],
+) -> None:
+    """Give the model's inputs back the values they had before the first pass."""
+    pairs = [(v, saved[k]) for k, v in named_inputs.items() if isinstance(v, torch.Tensor)]
     with torch.no_grad():
-        for name, value in named_inputs.items():
-            before = saved.get(name)
-            changed = isinstance(value, torch.Tensor) and before is not None
-            if changed and not torch.equal(value, before):
-                # (an inference tensor cannot be written outside inference mode)
-                with suppress(RuntimeError):
-                    value.copy_(before)
+        for tensor, before in pairs + nested:
+            if tensor.shape == before.shape and torch.equal(tensor, before):
+                continue
+            try:
+                tensor.copy_(before)
+            except RuntimeError as exc:
+                raise TraceError(
+                    f"the model wrote into its input {describe(tensor)} in place without "
+                    f"saying so, and it could not be put back for a second pass: {exc}"
+                ) from exc
 
 
 def _run_hooked(

@@ -877,3 +877,32 @@ def test_a_module_run_in_another_thread_during_a_trace_leaves_every_mode_stack_a
     assert torch._C._len_torch_function_stack() == outside
     assert pool.submit(torch._C._len_torch_function_stack).result() == 0
     pool.shutdown()
+
+
+def test_a_second_pass_starts_from_the_inputs_inside_a_list_as_the_user_passed_them() -> None:
+    class AddIn(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x.add_(1)  # into the model's input, unannounced
+            return x * 1
+
+    class Scale(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x.mul_(10)  # into the Linear's capture, unannounced: a second pass
+
+    class ListIn(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            torch.manual_seed(0)
+            self.a, self.fc, self.s = AddIn(), nn.Linear(2, 2), Scale()
+
+        def forward(self, xs: list[torch.Tensor]) -> torch.Tensor:
+            return self.s(self.fc(self.a(xs[0])))
+
+    model = ListIn()
+    x = torch.tensor([[0.5, -1.0]])
+    with torch.no_grad():
+        expected = model([x.clone()])
+        z = model.fc(x + 1)
+    tr = dw.trace(model, [x])
+    assert torch.allclose(tr.output, expected) and torch.allclose(tr["fc"].output, z)
+    assert torch.equal(x, torch.tensor([[1.5, 0.0]]))  # written once, as by a plain forward

@@ -168,6 +168,7 @@ def run_chain(
     grads: bool,
     reduce: Reducer | None,
     model: nn.Module,
+    restored: frozenset[int] = frozenset(),
 ) -> tuple[list[Call], Any]:
     """Call each module of the chain on the last output; return its records and the output.
 
@@ -189,7 +190,7 @@ def run_chain(
                 continue
             out = module(x)
             call, version = _made(
-                step, module, x, out, len(calls) + 1, copy_on_write, grads, reduce
+                step, module, x, out, len(calls) + 1, copy_on_write, grads, reduce, restored
             )
             calls.append(call)
             versions.append(version)
@@ -218,6 +219,7 @@ def _made(
     copy_on_write: bool,
     grads: bool,
     reduce: Reducer | None,
+    restored: frozenset[int],
 ) -> tuple[Call, int]:
     """The record of one chain position, and the version of its capture when it is kept
     by reference (-1 when it was copied: only a single tensor is kept by reference)."""
@@ -235,7 +237,7 @@ def _made(
     version = -1
     if isinstance(out, torch.Tensor):
         call.captured, aliased = kept_value(
-            step.name, out, copy_on_write=copy_on_write, reduce=reduce
+            step.name, out, copy_on_write=copy_on_write, reduce=reduce, restored=restored
         )
         version = call.captured._version if aliased else -1
     else:

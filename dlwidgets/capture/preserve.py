@@ -22,7 +22,7 @@ class preserved:  # lower case: used like contextlib's context managers
     few hundred microseconds.
     """
 
-    __slots__ = ("_buffers", "_cpu_rng", "_cuda_rng", "_modes", "before_restore")
+    __slots__ = ("_buffers", "_cpu_rng", "_cuda_rng", "_modes", "before_restore", "restored")
 
     def __init__(self, model: nn.Module, modules: list[nn.Module] | None = None) -> None:
         self._modes: list[tuple[nn.Module, bool]] = []
@@ -35,6 +35,8 @@ class preserved:  # lower case: used like contextlib's context managers
                 for buf in module._buffers.values():
                     if buf is not None:
                         self._buffers.append((buf, buf.detach().clone()))
+        # Where those buffers live: a capture sharing it is copied when made.
+        self.restored = frozenset(buf.untyped_storage().data_ptr() for buf, _ in self._buffers)
         self._cpu_rng = torch.random.get_rng_state()
         self._cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
         # Told of the buffers about to be put back, before they are.

@@ -103,7 +103,12 @@ def copy_shared(kept: list[Any], written: list[torch.Tensor]) -> None:
 
 
 def kept_value(
-    name: str, tensor: torch.Tensor, *, copy_on_write: bool, reduce: Reducer | None
+    name: str,
+    tensor: torch.Tensor,
+    *,
+    copy_on_write: bool,
+    reduce: Reducer | None,
+    restored: frozenset[int] = frozenset(),
 ) -> tuple[torch.Tensor, bool]:
     """What a record keeps of ``tensor``, and whether it still shares the model's memory.
 
@@ -111,7 +116,10 @@ def kept_value(
     is). Otherwise it is kept by reference when copying on write, and copied
     now when not, because a later in-place op (``ReLU(inplace=True)``) may
     overwrite this very tensor before the pass ends. Inference tensors keep no
-    version counter, so an unannounced write could not be noticed: copied.
+    version counter, so an unannounced write could not be noticed: copied. So
+    is a buffer of a module in training mode (``restored``: their storages):
+    BatchNorm updates its statistics without a version bump, and the trace
+    puts them back afterwards.
     """
     value = tensor.detach() if tensor.requires_grad else tensor
     if reduce is not None:
@@ -123,7 +131,7 @@ def kept_value(
             ) from exc
         if not _shares_storage(value, tensor):
             return value, False
-    if not copy_on_write or value.is_inference():
+    if not copy_on_write or value.is_inference() or (restored and _storage(value) in restored):
         return value.clone(), False
     return value, True
 
@@ -145,6 +153,7 @@ class Recorder:
         grads: bool,
         reduce: Reducer | None,
         copy_on_write: bool = False,
+        restored: frozenset[int] = frozenset(),
     ) -> None:
         self.recorded = recorded
         self.scopes = scopes
@@ -169,6 +178,7 @@ class Recorder:
         # only before something writes into them in place (ReLU(inplace=True),
         # `x += y`). Whatever wrote unannounced shows in a version counter.
         self.copy_on_write = copy_on_write
+        self.restored = restored  # storages of buffers the trace puts back: copied at once
         # storage → (call, captured alias, its version then) for captures still aliasing it
         self._shared: dict[int, list[tuple[Call, torch.Tensor, int]]] = {}
         self._capturing: Call | None = None  # the call whose output is being kept
@@ -207,7 +217,11 @@ class Recorder:
 
     def _keep(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
         value, aliased = kept_value(
-            name, tensor, copy_on_write=self.copy_on_write, reduce=self.reduce
+            name,
+            tensor,
+            copy_on_write=self.copy_on_write,
+            reduce=self.reduce,
+            restored=self.restored,
         )
         if aliased:
             assert self._capturing is not None

@@ -116,6 +116,7 @@ def trace(
                         grads=grads,
                         reduce=reduce,
                         model=model,
+                        restored=guard.restored,
                     )
                 else:
                     recorder = Recorder(
@@ -124,6 +125,7 @@ def trace(
                         grads=grads,
                         reduce=reduce,
                         copy_on_write=copy_on_write,
+                        restored=guard.restored,
                     )
                     calls, output = _run_hooked(
                         recorder, model, plan, inputs, kwargs, named_inputs, ops

@@ -906,3 +906,22 @@ def test_a_second_pass_starts_from_the_inputs_inside_a_list_as_the_user_passed_t
     tr = dw.trace(model, [x])
     assert torch.allclose(tr.output, expected) and torch.allclose(tr["fc"].output, z)
     assert torch.equal(x, torch.tensor([[1.5, 0.0]]))  # written once, as by a plain forward
+
+
+def test_a_buffer_read_before_batchnorm_updates_it_is_kept_as_it_was_read() -> None:
+    class Stats(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bn = nn.BatchNorm1d(2)
+            self.read = nn.Identity()
+
+        def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            seen = self.read(self.bn.running_mean)  # before the update: zeros
+            return self.bn(x), seen
+
+    model = Stats().train()
+    tr = dw.trace(model, torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    assert torch.equal(tr["read"].output, torch.zeros(2))
+    # the output is the buffer itself, as a plain forward leaves it (updated)
+    assert torch.allclose(tr.output[1], torch.tensor([0.2, 0.3]))
+    assert torch.equal(model.bn.running_mean, torch.zeros(2))  # put back

@@ -20,13 +20,13 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.autograd.graph import get_gradient_edge
 from torch.nn.modules import module as module_globals
 
 from dlwidgets.capture.recorder import (
     Call,
     Reducer,
     Spoiled,
+    gradient_edges,
     kept_value,
     layer_error,
     model_error,
@@ -246,7 +246,7 @@ def _made(
         )
     if grads:
         call.live = out
-        call.edges = {id(t): get_gradient_edge(t) for t in iter_tensors(out) if t.requires_grad}
+        call.edges = gradient_edges(out)
     return call, version
 
 

@@ -75,6 +75,33 @@ def _op_name(func: Any) -> str:
     return raw.lstrip("_") or "op"
 
 
+def gradient_edges(output: Any) -> dict[int, GradientEdge]:
+    """Where each tensor of ``output`` sits in the autograd graph now (by ``id``).
+
+    A tensor that needs a gradient but has no place in the graph yet (the
+    output of torch's backward-hook function while it is being made) has none.
+    """
+    edges: dict[int, GradientEdge] = {}
+    for tensor in iter_tensors(output):
+        if tensor.requires_grad:
+            try:
+                edges[id(tensor)] = get_gradient_edge(tensor)
+            except (AssertionError, RuntimeError):
+                continue
+    return edges
+
+
+def _is_hook_machinery(func: Any, inputs: list[torch.Tensor]) -> bool:
+    """torch's own wrapping for a module's full backward hooks, not a step of the model:
+    its autograd function, and the ``x.view_as(x)`` autograd makes of each output that
+    is an input."""
+    owner = getattr(func, "__self__", None)
+    if isinstance(owner, type) and owner.__name__ == "BackwardHookFunction":
+        return True
+    name = getattr(func, "__name__", "")
+    return name == "view_as" and len(inputs) == 2 and inputs[0] is inputs[1]
+
+
 def writes_its_input(module: nn.Module) -> bool:
     """``ReLU(inplace=True)`` and the like.
 
@@ -335,9 +362,7 @@ class Recorder:
     def _track(self, call: Call, output: Any) -> None:
         if self.grads:
             call.live = output
-            call.edges = {
-                id(t): get_gradient_edge(t) for t in iter_tensors(output) if t.requires_grad
-            }
+            call.edges = gradient_edges(output)
 
     def enter_scope(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         self.scope_stack.append(self.scopes[module])
@@ -360,7 +385,7 @@ class Recorder:
             op += "_"  # F.relu(x, inplace=True) → relu_
         outputs = list(iter_tensors(out))
         passes_through = not in_place and any(o is t for o in outputs for t in inputs)
-        if not outputs or op in _NOT_STEPS or passes_through:
+        if not outputs or op in _NOT_STEPS or passes_through or _is_hook_machinery(func, inputs):
             return False
         scope = self.scope_stack[-1] if self.scope_stack else ""
         base = f"{scope}.{op}" if scope else op

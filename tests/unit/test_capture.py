@@ -958,20 +958,11 @@ def test_a_layer_error_the_model_catches_leaves_the_rest_of_the_trace_whole() ->
 
 @pytest.mark.filterwarnings("ignore:Full backward hook is firing")  # torch's, on the user's hook
 def test_full_backward_hooks_on_a_block_are_not_steps_of_the_model() -> None:
-    class Block(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.fc = nn.Linear(3, 3)
-            self.fc2 = nn.Linear(3, 3)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.fc2(torch.relu(self.fc(x)) + x)
-
     class Net(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             torch.manual_seed(0)
-            self.b = Block()
+            self.b = _Residual()
             self.head = nn.Linear(3, 2)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -984,8 +975,8 @@ def test_full_backward_hooks_on_a_block_are_not_steps_of_the_model() -> None:
     hooked.b.register_full_backward_hook(lambda *args: seen.append("b"))
     hooked.head.register_full_backward_hook(lambda *args: seen.append("head"))
     tr = dw.trace(hooked, x, ops=True, grads=True, target=target)
-    assert [r.name for r in tr.layers] == ["b.fc", "b.relu", "b.add", "b.fc2", "mul", "head"]
-    assert tr["mul"].inputs == ("b.fc2",) and tr["head"].inputs == ("mul",)
+    assert [r.name for r in tr.layers] == ["b.fc1", "b.relu", "b.fc2", "b.add", "mul", "head"]
+    assert tr["mul"].inputs == ("b.add",) and tr["head"].inputs == ("mul",)
     assert sorted(seen) == ["b", "head"]
     for a, b in zip(plain.layers, tr.layers, strict=True):
         assert (a.name, a.inputs) == (b.name, b.inputs)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -202,8 +201,6 @@ class Recorder:
         # off the mode stack there: the module's ops then skip Python dispatch.
         self.mode: Any = None
         self._mode_aside = False
-        # The innermost recorded call an exception left, with that exception.
-        self._failure: tuple[Call, BaseException] | None = None
         # Copy on write: captures alias the model's own tensors and are copied
         # only before something writes into them in place (ReLU(inplace=True),
         # `x += y`). Whatever wrote unannounced shows in a version counter.
@@ -298,9 +295,6 @@ class Recorder:
     def after(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> Any:
-        if output is None and sys.exc_info()[1] is not None:
-            self._left_by_error()  # registered with always_call: the module raised
-            return
         call = self.stack[-1]
         with DisableTorchFunction():
             self.close(output)
@@ -308,18 +302,6 @@ class Recorder:
                 self.tags.set(tensor, (call.name,))
         if self.depth == 0:
             self.bring_mode_back()
-
-    def _left_by_error(self) -> None:
-        """The module being recorded raised: leave its call, and keep it to name in the
-        error should the exception leave the model (the model may catch it, and go on)."""
-        call = self.stack.pop()
-        exc = sys.exc_info()[1]
-        if self._failure is None or self._failure[1] is not exc:
-            self._failure = (call, exc)  # the innermost module the exception left
-        if threading.get_ident() == self._owner:
-            self.depth -= 1
-            if self.depth == 0:
-                self.bring_mode_back()
 
     def _set_mode_aside(self) -> None:  # in the tracing thread only
         depth = torch._C._len_torch_function_stack()
@@ -368,7 +350,7 @@ class Recorder:
         self.scope_stack.append(self.scopes[module])
 
     def leave_scope(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
-        self.scope_stack.pop()  # always called: also when the module raised
+        self.scope_stack.pop()
 
     # -- ops (ops=True) -------------------------------------------------------------
 
@@ -404,27 +386,11 @@ class Recorder:
     # -- failure --------------------------------------------------------------------
 
     def error(self, exc: BaseException, model: nn.Module) -> TraceError:
-        if self._failure is not None and _caused_by(exc, self._failure[1]):
-            call = self._failure[0]
-            assert call.module is not None
-            return layer_error(call.name, call.module, call.pending or [], exc)
         if self.stack:
             call = self.stack[-1]
             assert call.module is not None
             return layer_error(call.name, call.module, call.pending or [], exc)
         return model_error(model, self.done[-1] if self.done else None, exc)
-
-
-def _caused_by(exc: BaseException, cause: BaseException) -> bool:
-    """Whether ``exc`` is ``cause`` or was raised while handling it (or from it)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if current is cause:
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def layer_error(

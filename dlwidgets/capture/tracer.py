@@ -188,17 +188,12 @@ def _run_hooked(
     try:
         for module in recorder.recorded:
             handles.append(module.register_forward_pre_hook(recorder.before, with_kwargs=True))
-            # always_call: also when the module raises (the model may catch it and go on)
-            handles.append(
-                module.register_forward_hook(recorder.after, with_kwargs=True, always_call=True)
-            )
+            handles.append(module.register_forward_hook(recorder.after, with_kwargs=True))
         if ops:  # op names carry the module they were called from
             for module in plan.scopes:
                 if module not in recorder.recorded:
                     handles.append(module.register_forward_pre_hook(recorder.enter_scope))
-                    handles.append(
-                        module.register_forward_hook(recorder.leave_scope, always_call=True)
-                    )
+                    handles.append(module.register_forward_hook(recorder.leave_scope))
         for name, value in named_inputs.items():
             for tensor in iter_tensors(value):
                 recorder.tags.set(tensor, (name,))

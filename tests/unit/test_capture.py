@@ -927,35 +927,6 @@ def test_a_buffer_read_before_batchnorm_updates_it_is_kept_as_it_was_read() -> N
     assert torch.equal(model.bn.running_mean, torch.zeros(2))  # put back
 
 
-def test_a_layer_error_the_model_catches_leaves_the_rest_of_the_trace_whole() -> None:
-    class Fallback(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            torch.manual_seed(0)
-            self.wide = nn.Linear(5, 3)  # fails on 3 features
-            self.narrow = nn.Linear(3, 3)
-            self.out = nn.Linear(3, 2)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            try:
-                h = self.wide(x)
-            except RuntimeError:
-                h = self.narrow(x)
-            return self.out(h + x)  # a skip after the caught error
-
-    model = Fallback()
-    x = torch.randn(2, 3)
-    tr = dw.trace(model, x, ops=True)
-    assert [r.name for r in tr.layers] == ["narrow", "add", "out"]
-    assert set(tr["add"].inputs) == {"narrow", "input"} and tr["out"].inputs == ("add",)
-    assert torch.allclose(tr.output, model(x))
-    assert torch._C._len_torch_function_stack() == 0
-    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
-    # an error that leaves the model names the layer it came from, and its input
-    with pytest.raises(dw.TraceError, match=r"layer 'narrow' .* failed on input \(2, 4\)"):
-        dw.trace(model, torch.randn(2, 4))  # both fail; the fallback's error leaves the model
-
-
 @pytest.mark.filterwarnings("ignore:Full backward hook is firing")  # torch's, on the user's hook
 def test_full_backward_hooks_on_a_block_are_not_steps_of_the_model() -> None:
     class Net(nn.Module):

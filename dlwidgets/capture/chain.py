@@ -32,7 +32,7 @@ from dlwidgets.capture.recorder import (
     model_error,
     writes_its_input,
 )
-from dlwidgets.capture.tensors import iter_tensors, map_tensors
+from dlwidgets.capture.tensors import iter_tensors, map_tensors, storage_of
 from dlwidgets.errors import TraceError
 
 
@@ -256,12 +256,12 @@ def _version(captured: Any) -> int:
 
 def _copy_before_write(calls: list[Call], versions: list[int], x: Any) -> None:
     """A module will write into ``x``: copy the captures that share its memory first."""
-    written = {t.untyped_storage().data_ptr() for t in iter_tensors(x)}
+    written = {storage_of(t) for t in iter_tensors(x)}
     for index, call in enumerate(calls):
         captured = call.captured
         if not isinstance(captured, torch.Tensor) or versions[index] < 0:
             continue
-        if captured.untyped_storage().data_ptr() in written:
+        if storage_of(captured) in written:
             if captured._version != versions[index]:
                 raise Spoiled  # already written unannounced: too late to copy
             call.captured = captured.clone()

@@ -8,6 +8,8 @@ from types import TracebackType
 import torch
 from torch import nn
 
+from dlwidgets.capture.tensors import storage_of
+
 
 class preserved:  # lower case: used like contextlib's context managers
     """Run a block and then restore everything a forward pass may change.
@@ -36,7 +38,7 @@ class preserved:  # lower case: used like contextlib's context managers
                     if buf is not None:
                         self._buffers.append((buf, buf.detach().clone()))
         # Where those buffers live: a capture sharing it is copied when made.
-        self.restored = frozenset(buf.untyped_storage().data_ptr() for buf, _ in self._buffers)
+        self.restored = frozenset(storage_of(buf) for buf, _ in self._buffers)
         self._cpu_rng = torch.random.get_rng_state()
         self._cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
         # Told of the buffers about to be put back, before they are.

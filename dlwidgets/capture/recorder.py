@@ -13,7 +13,7 @@ from torch._C import DisableTorchFunction
 from torch.autograd.graph import GradientEdge, get_gradient_edge
 
 from dlwidgets.capture.lineage import Tags
-from dlwidgets.capture.tensors import describe, iter_tensors, map_tensors
+from dlwidgets.capture.tensors import describe, iter_tensors, map_tensors, storage_of
 from dlwidgets.errors import TraceError
 
 # Applied on the model's device to each captured tensor before it is kept:
@@ -116,10 +116,10 @@ def writes_its_input(module: nn.Module) -> bool:
 def copy_shared(kept: list[Any], written: list[torch.Tensor]) -> None:
     """In ``kept`` (a list of records and values, changed in place), copy every
     tensor that shares memory with ``written``: they are about to be overwritten."""
-    storages = {_storage(t) for t in written}
+    storages = {storage_of(t) for t in written}
 
     def own(t: torch.Tensor) -> torch.Tensor:
-        return t.clone() if _storage(t) in storages else t
+        return t.clone() if storage_of(t) in storages else t
 
     for index, value in enumerate(kept):
         if isinstance(value, list) and value and isinstance(value[0], Call):
@@ -156,19 +156,11 @@ def kept_value(
             raise TraceError(
                 f"reduce= failed on {name!r}, {describe(tensor)}: {type(exc).__name__}: {exc}"
             ) from exc
-        if not _shares_storage(value, tensor):
+        if storage_of(value) != storage_of(tensor):
             return value, False
-    if not copy_on_write or value.is_inference() or (restored and _storage(value) in restored):
+    if not copy_on_write or value.is_inference() or (restored and storage_of(value) in restored):
         return value.clone(), False
     return value, True
-
-
-def _storage(tensor: torch.Tensor) -> int:
-    return tensor.untyped_storage().data_ptr()
-
-
-def _shares_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return _storage(a) == _storage(b)
 
 
 class Recorder:
@@ -253,18 +245,18 @@ class Recorder:
         if aliased:
             assert self._capturing is not None
             entry = (self._capturing, value, value._version)
-            self._shared.setdefault(_storage(value), []).append(entry)
+            self._shared.setdefault(storage_of(value), []).append(entry)
         return value
 
     def protect(self, tensors: list[torch.Tensor]) -> None:
         """Copy the captures that alias these tensors: something will write into them."""
         for tensor in tensors:
-            ptr = _storage(tensor)
+            ptr = storage_of(tensor)
             for call, alias, version in self._shared.pop(ptr, ()):
                 if alias._version != version:
                     self._spoiled = True  # already written unannounced: too late to copy
                 call.captured = map_tensors(
-                    call.captured, lambda t, ptr=ptr: t.clone() if _storage(t) == ptr else t
+                    call.captured, lambda t, ptr=ptr: t.clone() if storage_of(t) == ptr else t
                 )
 
     def overwritten(self) -> bool:

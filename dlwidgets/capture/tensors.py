@@ -36,6 +36,11 @@ def map_tensors(value: Any, fn: Callable[[torch.Tensor], torch.Tensor]) -> Any:
     return value
 
 
+def storage_of(tensor: torch.Tensor) -> int:
+    """Where a tensor's memory starts: equal for every view of the same storage."""
+    return tensor.untyped_storage().data_ptr()
+
+
 def describe(tensor: torch.Tensor) -> str:
     """``(2, 5) float32 cpu``: what an error message needs to know of a tensor."""
     dtype = str(tensor.dtype).removeprefix("torch.")

@@ -22,24 +22,37 @@ def union(*groups: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for group in groups for name in group))
 
 
+class _KeyedRef(weakref.ref):  # type: ignore[type-arg]
+    """A weak reference that knows its entry's key, so one callback serves every entry."""
+
+    __slots__ = ("key",)
+    key: int
+
+
 class Tags:
     """``id(tensor) → names``, living exactly as long as each tensor.
 
     A weakref callback drops an entry when its tensor dies, before the id can
-    be reused, so the trace keeps no tensor alive.
+    be reused, so the trace keeps no tensor alive. The callback holds the
+    ``Tags`` only weakly: no reference cycle, so a finished trace's objects
+    (and the captures they reach) are freed at once, not by the cyclic GC.
     """
 
     def __init__(self) -> None:
-        self._tags: dict[int, tuple[tuple[str, ...], weakref.ReferenceType[torch.Tensor]]] = {}
+        self._tags: dict[int, tuple[tuple[str, ...], _KeyedRef]] = {}
+        owner = weakref.ref(self)
+
+        def forget(ref: _KeyedRef) -> None:
+            tags = owner()
+            if tags is not None:
+                tags._tags.pop(ref.key, None)
+
+        self._forget = forget
 
     def set(self, tensor: torch.Tensor, names: tuple[str, ...]) -> None:
-        key = id(tensor)
-        tags = self._tags
-
-        def forget(_ref: object, key: int = key) -> None:
-            tags.pop(key, None)
-
-        tags[key] = (names, weakref.ref(tensor, forget))
+        ref = _KeyedRef(tensor, self._forget)
+        ref.key = key = id(tensor)
+        self._tags[key] = (names, ref)
 
     def get(self, tensor: torch.Tensor) -> tuple[str, ...] | None:
         entry = self._tags.get(id(tensor))

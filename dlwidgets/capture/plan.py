@@ -82,25 +82,32 @@ def _walk(model: nn.Module) -> tuple[list[nn.Module], Fingerprint]:
     """
     modules = [model]
     shape: list[tuple[int, str, type | None, int]] = [(0, "", type(model), len(model._modules))]
-    position = {id(model): 0}
-
-    def visit(module: nn.Module, depth: int) -> None:
-        for key, child in module._modules.items():
-            if child is None:
-                shape.append((depth, key, None, -1))
-                continue
-            first = position.get(id(child))
-            if first is not None:
-                shape.append((depth, key, None, first))
-                continue
-            position[id(child)] = len(modules)
-            modules.append(child)
-            shape.append((depth, key, type(child), len(child._modules)))
-            if child._modules:
-                visit(child, depth + 1)
-
-    visit(model, 1)
+    _visit(model, 1, modules, shape, {id(model): 0})
     return modules, tuple(shape)
+
+
+def _visit(
+    module: nn.Module,
+    depth: int,
+    modules: list[nn.Module],
+    shape: list[tuple[int, str, type | None, int]],
+    position: dict[int, int],
+) -> None:
+    # A module-level function, not a closure calling itself: that would be a
+    # reference cycle, left for the cyclic GC on every trace.
+    for key, child in module._modules.items():
+        if child is None:
+            shape.append((depth, key, None, -1))
+            continue
+        first = position.get(id(child))
+        if first is not None:
+            shape.append((depth, key, None, first))
+            continue
+        position[id(child)] = len(modules)
+        modules.append(child)
+        shape.append((depth, key, type(child), len(child._modules)))
+        if child._modules:
+            _visit(child, depth + 1, modules, shape, position)
 
 
 def _selector_key(layers: LayerSelector, ops: bool) -> Any:

@@ -217,6 +217,9 @@ def _run_hooked(
     finally:
         for handle in handles:
             handle.remove()
+        # The mode holds the recorder's methods: without this the pair is a cycle,
+        # and every capture would wait for the cyclic GC instead of the Trace's end.
+        recorder.mode = None
     if recorder.copy_on_write and recorder.overwritten():
         raise Spoiled
     return recorder.done, output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import torch
@@ -33,7 +34,7 @@ class Spoiled(Exception):
     """A capture kept without a copy was written in place unannounced: trace again, copying."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """A record being made: what was known when the call started."""
 
@@ -181,7 +182,6 @@ class Recorder:
         self.tags = Tags()
         self.calls: dict[str, int] = {}  # module records
         self.op_calls: dict[str, int] = {}  # op records: their own count, never shifting modules'
-        self.module_labels = set(scopes.values()) | set(recorded.values())
         self.stack: list[Call] = []
         self.scope_stack: list[str] = []
         self.done: list[Call] = []
@@ -204,6 +204,11 @@ class Recorder:
         self._spoiled = False
         self._order = 0
 
+    @cached_property
+    def module_labels(self) -> set[str]:
+        """Every module's name: an op named like one gets "()" (only ``ops=True`` asks)."""
+        return set(self.scopes.values()) | set(self.recorded.values())
+
     def busy(self) -> bool:
         return self.depth > 0
 
@@ -218,20 +223,18 @@ class Recorder:
         counter = self.calls if module is not None else self.op_calls
         count = counter[base] = counter.get(base, 0) + 1
         self._order += 1
-        return Call(
-            name=base if count == 1 else f"{base}#{count}",
-            kind=kind,
-            module=module,
-            module_name=base if module is not None else "",
-            call=count,
-            order=self._order,
-            inputs=inputs,
-            input_shapes=(
-                (tuple(tensors[0].shape),)
-                if len(tensors) == 1
-                else tuple(tuple(t.shape) for t in tensors)
-            ),
-            pending=tensors,
+        return Call(  # positional: one of these per record
+            base if count == 1 else f"{base}#{count}",
+            kind,
+            module,
+            base if module is not None else "",
+            count,
+            self._order,
+            inputs,
+            (tuple(tensors[0].shape),)
+            if len(tensors) == 1
+            else tuple(tuple(t.shape) for t in tensors),
+            tensors,
         )
 
     def _keep(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
@@ -278,22 +281,46 @@ class Recorder:
     # the model's ops: the lineage mode is switched off around them.
 
     def before(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        # One function per hook, without helpers: it runs twice per recorded call.
         with DisableTorchFunction():
-            tensors = list(iter_tensors((args, kwargs) if kwargs else args))
-            self.open(module, self.recorded[module], tensors, self.tags.of(tensors))
-        if self.depth == 1 and self.mode is not None and threading.get_ident() == self._owner:
-            self._set_mode_aside()
+            if not kwargs and len(args) == 1 and isinstance(args[0], torch.Tensor):
+                tensors = [args[0]]  # the common case, without a tree walk
+            else:
+                tensors = list(iter_tensors((args, kwargs) if kwargs else args))
+            call = self._start(
+                self.recorded[module], type(module).__name__, module, tensors, self.tags.of(tensors)
+            )
+            if self._shared and writes_its_input(module):
+                self.protect(tensors)
+        self.stack.append(call)
+        if threading.get_ident() == self._owner:
+            self.depth += 1
+            if self.depth == 1 and self.mode is not None:
+                self._set_mode_aside()
 
     def after(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> Any:
-        call = self.stack[-1]
+        call = self.stack.pop()
+        self._capturing = call
+        name = call.name
         with DisableTorchFunction():
-            self.close(output)
-            for tensor in iter_tensors(output):
-                self.tags.set(tensor, (call.name,))
-        if self.depth == 0:
-            self.bring_mode_back()
+            if isinstance(output, torch.Tensor):  # the common case, without a tree walk
+                call.captured = self._keep(name, output)
+                self.tags.set(output, (name,))
+            else:
+                call.captured = map_tensors(output, lambda t: self._keep(name, t))
+                for tensor in iter_tensors(output):
+                    self.tags.set(tensor, (name,))
+            if self.grads:
+                call.live = output
+                call.edges = gradient_edges(output)
+        call.pending = None
+        self.done.append(call)
+        if threading.get_ident() == self._owner:
+            self.depth -= 1
+            if self.depth == 0:
+                self.bring_mode_back()
 
     def _set_mode_aside(self) -> None:  # in the tracing thread only
         depth = torch._C._len_torch_function_stack()
@@ -307,41 +334,12 @@ class Recorder:
             torch._C._push_on_torch_function_stack(self.mode)
             self._mode_aside = False
 
-    def open(
-        self, module: nn.Module, base: str, tensors: list[torch.Tensor], inputs: tuple[str, ...]
-    ) -> None:
-        """A recorded module is called on ``tensors``, which came from the records ``inputs``."""
-        call = self._start(base, type(module).__name__, module, tensors, inputs)
-        if self._shared and writes_its_input(module):
-            self.protect(tensors)
-        self.stack.append(call)
-        if threading.get_ident() == self._owner:
-            self.depth += 1
-
-    def close(self, output: Any) -> Call:
-        """The module called last returned ``output``: keep it."""
-        call = self.stack.pop()
-        self._capturing = call
-        if isinstance(output, torch.Tensor):  # the common case, without a tree walk
-            call.captured = self._keep(call.name, output)
-        else:
-            call.captured = map_tensors(output, lambda t: self._keep(call.name, t))
-        self._track(call, output)
-        call.pending = None
-        if threading.get_ident() == self._owner:
-            self.depth -= 1
-        self.done.append(call)
-        return call
-
-    def _track(self, call: Call, output: Any) -> None:
-        if self.grads:
-            call.live = output
-            call.edges = gradient_edges(output)
-
-    def enter_scope(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+    def enter_scope(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.scope_stack.append(self.scopes[module])
 
-    def leave_scope(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+    def leave_scope(
+        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+    ) -> None:
         self.scope_stack.pop()
 
     # -- ops (ops=True) -------------------------------------------------------------
@@ -369,7 +367,9 @@ class Recorder:
         call.pending = None  # an op cannot fail after it ran: keep no input alive
         self._capturing = call
         call.captured = map_tensors(out, lambda t: self._keep(call.name, t))
-        self._track(call, out)
+        if self.grads:
+            call.live = out
+            call.edges = gradient_edges(out)
         self.done.append(call)
         for tensor in outputs:
             self.tags.set(tensor, (call.name,))

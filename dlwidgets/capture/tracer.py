@@ -14,6 +14,7 @@ from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence
 
 from dlwidgets.capture.chain import run_chain
+from dlwidgets.capture.hooks import ForwardHooks
 from dlwidgets.capture.host_copy import to_host
 from dlwidgets.capture.lineage import Lineage
 from dlwidgets.capture.plan import Plan, plan_for
@@ -121,7 +122,7 @@ def trace(
                 else:
                     recorder = Recorder(
                         plan.recorded,
-                        plan.scopes,
+                        plan.scopes if ops else {},  # op names only
                         grads=grads,
                         reduce=reduce,
                         copy_on_write=copy_on_write,
@@ -184,16 +185,14 @@ def _run_hooked(
 ) -> tuple[list[Call], Any]:
     """The general path: hooks on the recorded modules, and a ``TorchFunctionMode``
     that carries the dataflow through the model's own code between them."""
-    handles = []
+    hooks = ForwardHooks()
     try:
         for module in recorder.recorded:
-            handles.append(module.register_forward_pre_hook(recorder.before, with_kwargs=True))
-            handles.append(module.register_forward_hook(recorder.after, with_kwargs=True))
+            hooks.add(module, recorder.before, recorder.after)
         if ops:  # op names carry the module they were called from
             for module in plan.scopes:
                 if module not in recorder.recorded:
-                    handles.append(module.register_forward_pre_hook(recorder.enter_scope))
-                    handles.append(module.register_forward_hook(recorder.leave_scope))
+                    hooks.add(module, recorder.enter_scope, recorder.leave_scope)
         for name, value in named_inputs.items():
             for tensor in iter_tensors(value):
                 recorder.tags.set(tensor, (name,))
@@ -215,8 +214,7 @@ def _run_hooked(
         except Exception as exc:
             raise recorder.error(exc, model) from exc
     finally:
-        for handle in handles:
-            handle.remove()
+        hooks.remove()
         # The mode holds the recorder's methods: without this the pair is a cycle,
         # and every capture would wait for the cyclic GC instead of the Trace's end.
         recorder.mode = None

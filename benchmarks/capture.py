@@ -155,27 +155,27 @@ def _nothing() -> None:
 
 @dataclass
 class Capture:
-    """One column: ``run`` is timed and returns how many records it kept;
-    ``enter`` and ``leave`` run around it, untimed."""
+    """One column: ``run`` is timed and returns what it captured, which ``records``
+    counts; ``enter`` and ``leave`` run around it, untimed."""
 
-    run: Callable[[], int]
+    run: Callable[[], Any]
+    records: Callable[[Any], int] = len
     enter: Callable[[], None] = _nothing
     leave: Callable[[], None] = _nothing
 
 
 def plain_capture(model: nn.Module, x: torch.Tensor) -> Capture:
-    def run() -> int:
+    def run() -> Any:
         with torch.no_grad():
-            model(x)
-        return 0
+            return model(x)
 
-    return Capture(run)
+    return Capture(run, records=lambda _: 0)
 
 
 def hooks_capture(model: nn.Module, x: torch.Tensor) -> Capture:
     leaves = [m for m in model.modules() if next(m.children(), None) is None]
 
-    def run() -> int:
+    def run() -> list[torch.Tensor]:
         kept: list[torch.Tensor] = []
 
         def keep(_module: nn.Module, _args: Any, output: torch.Tensor) -> None:
@@ -188,13 +188,13 @@ def hooks_capture(model: nn.Module, x: torch.Tensor) -> Capture:
         finally:
             for handle in handles:
                 handle.remove()
-        return len(kept)
+        return kept
 
     return Capture(run)
 
 
 def trace_capture(model: nn.Module, x: torch.Tensor, **options: Any) -> Capture:
-    return Capture(lambda: len(dw.trace(model, x, **options)))
+    return Capture(lambda: dw.trace(model, x, **options))
 
 
 def torchlens_capture(model: nn.Module, x: torch.Tensor) -> Capture | None:
@@ -204,11 +204,11 @@ def torchlens_capture(model: nn.Module, x: torch.Tensor) -> Capture | None:
         return None
     capture = getattr(tl, "trace", None)  # TorchLens 2.x; log_forward_pass before
 
-    def run() -> int:
+    def run() -> Any:
         with torch.no_grad():  # as the plain forward and dw.trace run
             if capture is not None:
-                return len(capture(model, x))
-            return len(tl.log_forward_pass(model, x, layers_to_save="all", vis_opt="none"))
+                return capture(model, x)
+            return tl.log_forward_pass(model, x, layers_to_save="all", vis_opt="none")
 
     # TorchLens 2.x leaves torch's functions wrapped after a trace: put them
     # back between its runs so the other columns time torch's own functions.
@@ -237,15 +237,24 @@ class Result:
         return traced / plain if plain and traced is not None else None
 
 
-def timed(capture: Capture, sync: Callable[[], None], repeat: int) -> tuple[float, int]:
+def timed(
+    capture: Capture, sync: Callable[[], None], repeat: int, held: dict[int, Any]
+) -> tuple[float, int]:
     """Seconds per run of ``repeat`` runs, after one untimed run that warms the
-    caches the other columns cooled; and the records of one run."""
+    caches the other columns cooled; and the records of one run.
+
+    Each run's result is held until the column's next run has replaced it
+    (``held``, across rounds too), as a notebook variable or a widget holds its
+    trace while the next one is made: ``tr = dw.trace(model, x)`` again.
+    """
+    key = id(capture)
     capture.enter()
-    records = capture.run()
+    held[key] = capture.run()
+    records = capture.records(held[key])
     sync()
     start = time.perf_counter()
     for _ in range(repeat):
-        capture.run()
+        held[key] = capture.run()
     sync()
     seconds = (time.perf_counter() - start) / repeat
     capture.leave()
@@ -263,9 +272,10 @@ def measure(
 ) -> Result:
     result = Result(name, {column: [] for column in runs})
     repeat = dict.fromkeys(runs, 1)
+    held: dict[int, Any] = {}
     for _ in range(warmup):
         for column, capture in runs.items():
-            seconds, result.records[column] = timed(capture, sync, 1)
+            seconds, result.records[column] = timed(capture, sync, 1, held)
             repeat[column] = max(1, min(MAX_REPEAT, math.ceil(MIN_BATCH_S / seconds)))
     # What lives now (torch, TorchLens, the model) stays out of every later
     # collection: the per-round gc.collect() stays cheap, and the collections
@@ -280,7 +290,7 @@ def measure(
         gc.collect()  # a collection now rather than inside some run
         shift = round_ % len(order)
         for column in order[shift:] + order[:shift]:
-            seconds, _ = timed(runs[column], sync, repeat[column])
+            seconds, _ = timed(runs[column], sync, repeat[column], held)
             result.times[column].append(seconds)
     return result
 

@@ -179,21 +179,34 @@ def run_chain(
     """
     calls: list[Call] = []
     versions: list[int] = []
+    # Most records keep a plain tensor as it is: that case is written out here.
+    by_reference = copy_on_write and reduce is None and not restored and not grads
     position = 0
     try:
         # position: read by the error below
-        for position, (module, step) in enumerate(zip(chain, steps, strict=True)):  # noqa: B007
+        for position, module in enumerate(chain):
             if calls and writes_its_input(module):
                 _copy_before_write(calls, versions, x)
-            if step is None:
-                x = module(x)
-                continue
             out = module(x)
-            call, version = _made(
-                step, module, x, out, len(calls) + 1, copy_on_write, grads, reduce, restored
-            )
-            calls.append(call)
-            versions.append(version)
+            step = steps[position]
+            if step is None:
+                pass
+            elif (
+                by_reference
+                and type(out) is torch.Tensor
+                and not out.requires_grad
+                and not out.is_inference()
+            ):
+                call = _started(step, module, x, len(calls) + 1)
+                call.captured = out
+                calls.append(call)
+                versions.append(out._version)
+            else:
+                call, version = _made(
+                    step, module, x, out, len(calls) + 1, copy_on_write, grads, reduce, restored
+                )
+                calls.append(call)
+                versions.append(version)
             x = out
     except (Spoiled, TraceError):
         raise
@@ -202,11 +215,10 @@ def run_chain(
         if step is None:
             raise model_error(model, calls[-1] if calls else None, exc) from exc
         raise layer_error(step.name, chain[position], list(iter_tensors(x)), exc) from exc
-    if copy_on_write and any(
-        version >= 0 and _version(call.captured) != version
-        for call, version in zip(calls, versions, strict=True)
-    ):
-        raise Spoiled
+    if copy_on_write:
+        for call, version in zip(calls, versions, strict=True):
+            if version >= 0 and call.captured._version != version:
+                raise Spoiled
     return calls, x
 
 
@@ -223,23 +235,12 @@ def _made(
 ) -> tuple[Call, int]:
     """The record of one chain position, and the version of its capture when it is kept
     by reference (-1 when it was copied: only a single tensor is kept by reference)."""
-    tensors = [x] if isinstance(x, torch.Tensor) else list(iter_tensors(x))
-    call = Call(
-        step.name,
-        type(module).__name__,  # now: a lazy module has become its final class
-        module,
-        step.module_name,
-        step.call,
-        order,
-        step.inputs,
-        tuple(tuple(t.shape) for t in tensors),
-    )
+    call = _started(step, module, x, order)
     version = -1
     if isinstance(out, torch.Tensor):
-        call.captured, aliased = kept_value(
-            step.name, out, copy_on_write=copy_on_write, reduce=reduce, restored=restored
-        )
-        version = call.captured._version if aliased else -1
+        call.captured, aliased = kept_value(step.name, out, copy_on_write, reduce, restored)
+        if aliased:
+            version = call.captured._version
     else:
         call.captured = map_tensors(
             out, lambda t: kept_value(step.name, t, copy_on_write=False, reduce=reduce)[0]
@@ -250,8 +251,20 @@ def _made(
     return call, version
 
 
-def _version(captured: Any) -> int:
-    return captured._version if isinstance(captured, torch.Tensor) else -1
+def _started(step: Step, module: nn.Module, x: Any, order: int) -> Call:
+    """The record of one position, before its output is kept."""
+    return Call(
+        step.name,
+        type(module).__name__,  # now: a lazy module has become its final class
+        module,
+        step.module_name,
+        step.call,
+        order,
+        step.inputs,
+        (tuple(x.shape),)
+        if type(x) is torch.Tensor
+        else tuple(tuple(t.shape) for t in iter_tensors(x)),
+    )
 
 
 def _copy_before_write(calls: list[Call], versions: list[int], x: Any) -> None:

@@ -18,12 +18,13 @@ from typing import Any
 
 import torch
 
-from dlwidgets.capture.tensors import iter_tensors, map_tensors
+from dlwidgets.capture.tensors import map_tensors
 
 
 def to_host(structures: list[Any]) -> tuple[list[Any], dict[str, int]]:
     """``structures`` with every tensor on the CPU, and the bytes copied per device."""
-    remote = [t for s in structures for t in iter_tensors(s) if not t.is_cpu]
+    remote: list[torch.Tensor] = []
+    _find_remote(structures, remote)
     if not remote:
         return structures, {}
     groups: dict[tuple[torch.device, torch.dtype], dict[int, torch.Tensor]] = {}
@@ -47,3 +48,24 @@ def to_host(structures: list[Any]) -> tuple[list[Any], dict[str, int]]:
             torch.cuda.current_stream(device).synchronize()
     result = [map_tensors(s, lambda t: moved.get(id(t), t)) for s in structures]
     return result, copied
+
+
+def _find_remote(value: Any, found: list[torch.Tensor]) -> None:
+    """Append every tensor in ``value`` that is not on the CPU (depth first).
+
+    ``iter_tensors`` would do, but this runs on every trace of a CPU model, where it
+    finds nothing: a loop without generators costs half as much.
+    """
+    if isinstance(value, torch.Tensor):
+        if not value.is_cpu:
+            found.append(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            if isinstance(item, torch.Tensor):
+                if not item.is_cpu:
+                    found.append(item)
+            elif isinstance(item, (list, tuple, dict)):
+                _find_remote(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _find_remote(item, found)

@@ -10,6 +10,8 @@ from torch import nn
 
 from dlwidgets.capture.tensors import storage_of
 
+_NOTHING: frozenset[int] = frozenset()
+
 
 class preserved:  # lower case: used like contextlib's context managers
     """Run a block and then restore everything a forward pass may change.
@@ -24,21 +26,30 @@ class preserved:  # lower case: used like contextlib's context managers
     few hundred microseconds.
     """
 
-    __slots__ = ("_buffers", "_cpu_rng", "_cuda_rng", "_modes", "before_restore", "restored")
+    __slots__ = (
+        "_buffers",
+        "_cpu_rng",
+        "_cuda_rng",
+        "_modes",
+        "_modules",
+        "before_restore",
+        "restored",
+    )
 
     def __init__(self, model: nn.Module, modules: list[nn.Module] | None = None) -> None:
-        self._modes: list[tuple[nn.Module, bool]] = []
+        self._modules = modules if modules is not None else list(model.modules())
+        self._modes = [module.training for module in self._modules]
         # Only modules in training mode update their buffers (BatchNorm statistics).
         self._buffers: list[tuple[torch.Tensor, torch.Tensor]] = []
-        for module in modules if modules is not None else model.modules():
-            training = module.training
-            self._modes.append((module, training))
-            if training:
-                for buf in module._buffers.values():
-                    if buf is not None:
-                        self._buffers.append((buf, buf.detach().clone()))
         # Where those buffers live: a capture sharing it is copied when made.
-        self.restored = frozenset(storage_of(buf) for buf, _ in self._buffers)
+        self.restored = _NOTHING
+        if True in self._modes:
+            for module, training in zip(self._modules, self._modes, strict=True):
+                if training:
+                    for buf in module._buffers.values():
+                        if buf is not None:
+                            self._buffers.append((buf, buf.detach().clone()))
+            self.restored = frozenset(storage_of(buf) for buf, _ in self._buffers)
         self._cpu_rng = torch.random.get_rng_state()
         self._cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
         # Told of the buffers about to be put back, before they are.
@@ -53,7 +64,7 @@ class preserved:  # lower case: used like contextlib's context managers
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        for module, training in self._modes:
+        for module, training in zip(self._modules, self._modes, strict=True):
             if module.training is not training:  # nn.Module.__setattr__ is slow: only if changed
                 module.training = training
         if self._buffers:

@@ -35,15 +35,40 @@ class Layer:
     module: nn.Module | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def made(cls, **fields: Any) -> Layer:
-        """One record, from every field by name.
+    def made(
+        cls,
+        name: str,
+        kind: str,
+        module_name: str,
+        call: int,
+        inputs: tuple[str, ...],
+        input_shapes: tuple[tuple[int, ...], ...],
+        output: Any,
+        grad: Any,
+        module: nn.Module | None,
+    ) -> Layer:
+        """One record, from every field in order.
 
         A frozen dataclass's ``__init__`` sets each field through
-        ``object.__setattr__``; a trace makes one record per call, so it fills
-        the instance's dict at once instead.
+        ``object.__setattr__``; a trace makes one record per call, so it gives
+        the instance its dict at once instead.
         """
         layer = object.__new__(cls)
-        layer.__dict__.update(fields)
+        object.__setattr__(
+            layer,
+            "__dict__",
+            {
+                "name": name,
+                "kind": kind,
+                "module_name": module_name,
+                "call": call,
+                "inputs": inputs,
+                "input_shapes": input_shapes,
+                "output": output,
+                "grad": grad,
+                "module": module,
+            },
+        )
         return layer
 
     @property

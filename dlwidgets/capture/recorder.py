@@ -133,7 +133,6 @@ def copy_shared(kept: list[Any], written: list[torch.Tensor]) -> None:
 def kept_value(
     name: str,
     tensor: torch.Tensor,
-    *,
     copy_on_write: bool,
     reduce: Reducer | None,
     restored: frozenset[int] = frozenset(),

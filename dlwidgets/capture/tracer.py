@@ -78,24 +78,9 @@ def trace(
     if grads and (target is None) == (loss_fn is None):
         raise TypeError("grads=True needs exactly one of target= (class indices) or loss_fn=")
     kwargs = dict(kwargs or {})
-    named_inputs = {_input_name(i): value for i, value in enumerate(inputs)}
-    named_inputs.update({_input_name(key): value for key, value in kwargs.items()})
+    named_inputs, model_inputs, nested = _inputs_kept(inputs, kwargs)
     plan = plan_for(model, layers, ops)
     chain = plan.chain_for(inputs, kwargs)
-    # Kept before the forward: a model may overwrite its own input in place.
-    model_inputs = {
-        name: value.detach().clone()
-        for name, value in named_inputs.items()
-        if isinstance(value, torch.Tensor)
-    }
-    # Tensors inside list, tuple or dict inputs too: the first pass may write into
-    # them, and a second one must start from what the user passed.
-    nested = [
-        (tensor, tensor.detach().clone())
-        for value in named_inputs.values()
-        if not isinstance(value, torch.Tensor)
-        for tensor in iter_tensors(value)
-    ]
     # Captures are copied only when something writes into them; if an unannounced
     # write slipped through, trace once more copying every capture.
     loss = None
@@ -106,7 +91,7 @@ def trace(
             with (
                 guard,
                 torch.set_grad_enabled(grads),
-                _backward_ready(plan.modules, grads),
+                _backward_ready(plan.modules) if grads else nullcontext(),
             ):
                 if chain is not None:
                     calls, output = run_chain(
@@ -146,12 +131,39 @@ def trace(
     names = {id(p): name for name, p in model.named_parameters()} if grads else {}
     # Without autograd the output is already detached: the same object as the
     # last record's capture, so it is brought from a device once.
-    output = map_tensors(output, lambda t: t.detach() if t.requires_grad else t)
+    if not isinstance(output, torch.Tensor) or output.requires_grad:
+        output = map_tensors(output, lambda t: t.detach() if t.requires_grad else t)
     if reduce is not None:
         output = map_tensors(
             output, lambda t: kept_value(OUTPUT, t, copy_on_write=True, reduce=reduce)[0]
         )
-    return _finish(calls, model_inputs, output, loss, param_grads, names)
+    return _finish(calls, model_inputs, output, loss, param_grads, names, grads)
+
+
+def _inputs_kept(
+    inputs: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, torch.Tensor], list[tuple[torch.Tensor, torch.Tensor]]]:
+    """The inputs by name; a copy of each tensor input, kept before the forward (a model
+    may overwrite its own input in place); and each tensor inside a list, tuple or dict
+    input with a copy (the first pass may write into them, and a second one must start
+    from what the user passed)."""
+    if not kwargs and len(inputs) == 1 and isinstance(inputs[0], torch.Tensor):
+        x = inputs[0]  # the common case
+        return {"input": x}, {"input": (x.detach() if x.requires_grad else x).clone()}, []
+    named_inputs = {_input_name(i): value for i, value in enumerate(inputs)}
+    named_inputs.update({_input_name(key): value for key, value in kwargs.items()})
+    model_inputs = {
+        name: value.detach().clone()
+        for name, value in named_inputs.items()
+        if isinstance(value, torch.Tensor)
+    }
+    nested = [
+        (tensor, tensor.detach().clone())
+        for value in named_inputs.values()
+        if not isinstance(value, torch.Tensor)
+        for tensor in iter_tensors(value)
+    ]
+    return named_inputs, model_inputs, nested
 
 
 def _restore_inputs(
@@ -223,13 +235,13 @@ def _run_hooked(
     return recorder.done, output
 
 
-def _backward_ready(modules: list[nn.Module], grads: bool) -> AbstractContextManager[Any]:
+def _backward_ready(modules: list[nn.Module]) -> AbstractContextManager[Any]:
     """cuDNN's RNN kernels only run backward in training mode: without them for eval RNNs.
 
     PyTorch's own kernels give the same values in eval mode and can be
     differentiated; the model's modes are not touched.
     """
-    needs = grads and any(
+    needs = any(
         isinstance(module, nn.RNNBase)
         and not module.training
         and any(p.is_cuda for p in module.parameters(recurse=False))
@@ -338,31 +350,26 @@ def _finish(
     loss: torch.Tensor | None,
     param_grads: dict[str, torch.Tensor],
     param_names: dict[int, str],
+    traced_grads: bool,
 ) -> Trace:
     calls = sorted(calls, key=_ORDER)  # the hooked path finishes calls inside out
-    grads = [_grads_like(call.live, call.grads) if call.grads else None for call in calls]
-    (captured, grads, inputs, out, params), copied = to_host(
-        [
-            [c.captured for c in calls],
-            grads,
-            model_inputs,
-            output,
-            param_grads,
+    captured = [c.captured for c in calls]
+    if traced_grads:
+        grads: list[Any] = [
+            _grads_like(call.live, call.grads) if call.grads else None for call in calls
         ]
-    )
+        (captured, grads, inputs, out, params), copied = to_host(
+            [captured, grads, model_inputs, output, param_grads]
+        )
+    else:
+        grads = [None] * len(calls)
+        (captured, inputs, out), copied = to_host([captured, model_inputs, output])
+        params = param_grads
     records = [
         Layer.made(
-            name=call.name,
-            kind=call.kind,
-            module_name=call.module_name,
-            call=call.call,
-            inputs=call.inputs,
-            input_shapes=call.input_shapes,
-            output=value,
-            grad=grad,
-            module=call.module,
+            c.name, c.kind, c.module_name, c.call, c.inputs, c.input_shapes, value, grad, c.module
         )
-        for call, value, grad in zip(calls, captured, grads, strict=True)
+        for c, value, grad in zip(calls, captured, grads, strict=True)
     ]
     return Trace(
         records,

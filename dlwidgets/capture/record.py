@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import torch
@@ -107,7 +108,10 @@ class Trace:
         self.param_grads = param_grads or {}
         self._param_names = param_names or {}
         self.bytes_copied = bytes_copied or {}
-        self._by_name = {layer.name: layer for layer in layers}
+
+    @cached_property
+    def _by_name(self) -> dict[str, Layer]:  # when first asked: many traces are only drawn
+        return {layer.name: layer for layer in self.layers}
 
     def grad_of(self, parameter: torch.Tensor | None) -> torch.Tensor | None:
         """∂L/∂parameter for one of the model's parameters (``None`` without one)."""

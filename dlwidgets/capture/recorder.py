@@ -52,8 +52,8 @@ class Call:
     # grads=True: the tensors returned, and where each sat in the autograd graph
     # when it was made (an in-place op later cannot move the edge).
     live: Any = field(default=None, repr=False)
-    edges: dict[int, GradientEdge] = field(default_factory=dict, repr=False)
-    grads: dict[int, torch.Tensor] = field(default_factory=dict, repr=False)
+    edges: dict[int, GradientEdge] | None = field(default=None, repr=False)
+    grads: dict[int, torch.Tensor] | None = field(default=None, repr=False)
 
 
 _ARITHMETIC = frozenset(

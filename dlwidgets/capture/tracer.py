@@ -310,7 +310,7 @@ def _backward(calls: list[Call], model: nn.Module, loss: torch.Tensor) -> dict[s
     ``autograd.grad`` returns the gradients instead of accumulating them into
     the parameters' ``.grad``, which stay as the user left them.
     """
-    edges = [(call, key, edge) for call in calls for key, edge in call.edges.items()]
+    edges = [(call, key, edge) for call in calls if call.edges for key, edge in call.edges.items()]
     params = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
     wanted = [edge for _, _, edge in edges] + [p for _, p in params]
     if not wanted:
@@ -318,6 +318,8 @@ def _backward(calls: list[Call], model: nn.Module, loss: torch.Tensor) -> dict[s
     found = torch.autograd.grad(loss, wanted, allow_unused=True)
     for (call, key, _), grad in zip(edges, found[: len(edges)], strict=True):
         if grad is not None:
+            if call.grads is None:
+                call.grads = {}
             call.grads[key] = grad
     return {
         name: grad
@@ -355,9 +357,7 @@ def _finish(
     calls = sorted(calls, key=_ORDER)  # the hooked path finishes calls inside out
     captured = [c.captured for c in calls]
     if traced_grads:
-        grads: list[Any] = [
-            _grads_like(call.live, call.grads) if call.grads else None for call in calls
-        ]
+        grads = [_grads_like(call.live, call.grads) if call.grads else None for call in calls]
         (captured, grads, inputs, out, params), copied = to_host(
             [captured, grads, model_inputs, output, param_grads]
         )

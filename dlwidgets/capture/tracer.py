@@ -18,7 +18,7 @@ from dlwidgets.capture.hooks import ForwardHooks
 from dlwidgets.capture.host_copy import to_host
 from dlwidgets.capture.lineage import Lineage
 from dlwidgets.capture.plan import Plan, plan_for
-from dlwidgets.capture.preserve import preserved
+from dlwidgets.capture.preserve import nothing_to_restore, preserved
 from dlwidgets.capture.record import Layer, Trace
 from dlwidgets.capture.recorder import (
     OUTPUT,
@@ -30,6 +30,7 @@ from dlwidgets.capture.recorder import (
     kept_value,
 )
 from dlwidgets.capture.selection import LayerSelector
+from dlwidgets.capture.stateless import leaves_state_alone
 from dlwidgets.capture.tensors import describe, iter_tensors, map_tensors
 from dlwidgets.errors import TraceError
 
@@ -85,8 +86,9 @@ def trace(
     # write slipped through, trace once more copying every capture.
     loss = None
     param_grads: dict[str, torch.Tensor] = {}
+    stateless = chain is not None and leaves_state_alone(chain)
     for copy_on_write in (not torch.is_inference_mode_enabled(), False):
-        guard = preserved(model, plan.modules)
+        guard = nothing_to_restore() if stateless else preserved(model, plan.modules)
         try:
             with (
                 guard,

@@ -22,21 +22,23 @@ warmed up first. In a round each column runs once untimed (its caches, cooled by
 the column before, warm again), then back to back for at least 5 ms; a round
 gives each column one time per run. Timings are wall-clock
 (``time.perf_counter``); on CUDA the device is synchronized around them.
-torch's thread count is left at the machine default. Ratios are median traced
-/ median plain.
+torch's thread count is left at the machine default (``--threads N`` sets it).
+Ratios are median traced / median plain.
 
-Keeping every activation costs more than the copy on this machine: glibc's
-malloc gives blocks over its mmap threshold back to the system when they are
-freed, so each run that keeps its activations page-faults them in again (the
-plain forward reuses one hot block). Measured here: ResNet-18 ``hooks`` ×1.58
-with the default allocator, ×1.13 with ``MALLOC_MMAP_THRESHOLD_=1073741824
-MALLOC_TRIM_THRESHOLD_=4294967296`` in the environment (``leaf`` ×1.73 → ×1.24).
-The header says which allocator settings the run had.
+Each run's result is held until the column's next run replaces it, as a
+notebook variable or a widget holds its trace while the next one is made. With
+glibc's malloc that matters: when every result is dropped at once, the freed
+activations sit at the top of the heap and are given back to the system, and
+the next run page-faults them in again (measured here: ResNet-18 ``hooks``
+×1.48 and ``leaf`` ×1.41 that way, against ×1.11 and ×1.20 held, before this
+stop's speed-ups). ``MALLOC_MMAP_THRESHOLD_=1073741824
+MALLOC_TRIM_THRESHOLD_=4294967296`` in the environment, or jemalloc, keep that
+memory either way; the header says which allocator settings the run had.
 
 Prints a table and, last, one summary line with the worst ratio of the three
 models for each capture (``n/a`` where it was not measured)::
 
-    .venv/bin/python benchmarks/capture.py [--device cuda] [--quick]
+    .venv/bin/python benchmarks/capture.py [--device cuda] [--quick] [--threads N]
 """
 
 from __future__ import annotations
@@ -359,6 +361,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--threads", type=int, help="torch's intra-op threads (default: torch's)")
     parser.add_argument(
         "--profile", action="store_true", help="instead: where dw.trace spends its time (cProfile)"
     )
@@ -368,6 +371,8 @@ def main() -> None:
         parser.error(
             f"--device {args.device}: this torch ({torch.__version__}) sees no CUDA device"
         )
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     sync = torch.cuda.synchronize if device.type == "cuda" else lambda: None
     warmup, min_rounds, max_rounds, budget_s = (2, 5, 30, 4.0) if args.quick else (3, 10, 200, 20.0)
 

@@ -282,6 +282,7 @@ def measure(
     # What lives now (torch, TorchLens, the model) stays out of every later
     # collection: the per-round gc.collect() stays cheap, and the collections
     # the runs trigger scan only what the runs made.
+    held.clear()  # not frozen with the rest: a result in a reference cycle would stay
     gc.collect()
     gc.freeze()
     order = list(runs)
@@ -294,6 +295,8 @@ def measure(
         for column in order[shift:] + order[:shift]:
             seconds, _ = timed(runs[column], sync, repeat[column], held)
             result.times[column].append(seconds)
+    held.clear()
+    gc.unfreeze()  # the next model's objects are collected as usual
     return result
 
 

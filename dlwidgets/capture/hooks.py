@@ -44,11 +44,11 @@ class ForwardHooks:
         # One id from torch's own counter, so no handle the user holds can share it.
         key = RemovableHandle.next_id
         RemovableHandle.next_id += 1
+        self._added.append((module, key))  # first: remove() takes off whatever got written
         module._forward_pre_hooks[key] = before
         module._forward_pre_hooks_with_kwargs[key] = True
         module._forward_hooks[key] = after
         module._forward_hooks_with_kwargs[key] = True
-        self._added.append((module, key))
 
     def remove(self) -> None:
         for module, key in self._added:

@@ -116,7 +116,10 @@ def writes_its_input(module: nn.Module) -> bool:
 
 def copy_shared(kept: list[Any], written: list[torch.Tensor]) -> None:
     """In ``kept`` (a list of records and values, changed in place), copy every
-    tensor that shares memory with ``written``: they are about to be overwritten."""
+    tensor that shares memory with ``written``: they are about to be
+    overwritten, or belong to someone else."""
+    if not written:
+        return
     storages = {storage_of(t) for t in written}
 
     def own(t: torch.Tensor) -> torch.Tensor:
@@ -125,7 +128,12 @@ def copy_shared(kept: list[Any], written: list[torch.Tensor]) -> None:
     for index, value in enumerate(kept):
         if isinstance(value, list) and value and isinstance(value[0], Call):
             for call in value:
-                call.captured = map_tensors(call.captured, own)
+                captured = call.captured
+                if type(captured) is torch.Tensor:  # the common case, without a tree walk
+                    if storage_of(captured) in storages:
+                        call.captured = captured.clone()
+                else:
+                    call.captured = map_tensors(captured, own)
         else:
             kept[index] = map_tensors(value, own)
 
@@ -158,7 +166,12 @@ def kept_value(
             ) from exc
         if storage_of(value) != storage_of(tensor):
             return value, False
-    if not copy_on_write or value.is_inference() or (restored and storage_of(value) in restored):
+    if (
+        not copy_on_write
+        or value.is_inference()
+        or (restored and storage_of(value) in restored)
+        or (tensor.requires_grad and tensor.is_leaf)  # a parameter: it outlives the trace
+    ):
         return value.clone(), False
     return value, True
 

@@ -7,8 +7,9 @@ modules below, that cannot happen, and the saving costs more than a tenth of
 what a small MLP's trace adds to its forward.
 
 The sets name exact classes: a subclass may have a forward of its own.
-``FractionalMaxPool2d`` is left out on purpose: it draws random numbers in
-eval mode too.
+Left out on purpose: ``FractionalMaxPool2d`` draws random numbers in eval mode
+too, and an ``InstanceNorm`` with running statistics whose
+``track_running_stats`` was turned off afterwards updates them in eval mode.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ _IN_EVAL: frozenset[type[nn.Module]] = frozenset(
         nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout,
         nn.FeatureAlphaDropout, nn.RReLU,
         nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d,
-        nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d,
     }
 )  # fmt: skip
 

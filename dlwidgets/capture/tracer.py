@@ -86,7 +86,9 @@ def trace(
     # write slipped through, trace once more copying every capture.
     loss = None
     param_grads: dict[str, torch.Tensor] = {}
-    stateless = chain is not None and leaves_state_alone(chain)
+    # Nothing to save when the forward is a chain of torch's own modules that cannot
+    # change the model, and no user code (reduce=, a loss, backward hooks) runs.
+    stateless = chain is not None and reduce is None and not grads and leaves_state_alone(chain)
     for copy_on_write in (not torch.is_inference_mode_enabled(), False):
         guard = nothing_to_restore() if stateless else preserved(model, plan.modules)
         try:
@@ -121,6 +123,8 @@ def trace(
                 if grads:  # before the buffers are put back: the graph may have read them
                     loss = _loss(output, target, loss_fn)
                     param_grads = _backward(calls, model, loss)
+                # Inside the guard: a reduce= may draw random numbers.
+                output = _output_kept(output, reduce)
                 # A capture (or the output) may be a buffer the forward changed and
                 # that is about to be put back: it keeps what the forward made.
                 kept = [calls, output]
@@ -128,18 +132,28 @@ def trace(
         except Spoiled:
             _restore_inputs(named_inputs, model_inputs, nested)
             continue
-        calls, output = kept
         break
+    # nn.Flatten or nn.Identity first keeps a view of the caller's input, which the
+    # caller may write into after the trace: the trace keeps its own copy.
+    copy_shared(kept, [t for value in named_inputs.values() for t in iter_tensors(value)])
+    calls, output = kept
     names = {id(p): name for name, p in model.named_parameters()} if grads else {}
-    # Without autograd the output is already detached: the same object as the
-    # last record's capture, so it is brought from a device once.
+    return _finish(calls, model_inputs, output, loss, param_grads, names, grads)
+
+
+def _output_kept(output: Any, reduce: Reducer | None) -> Any:
+    """The model's return value, detached and passed through ``reduce`` as ``"<output>"``.
+
+    Without autograd it is already detached: the same object as the last
+    record's capture, so it is brought from a device once.
+    """
     if not isinstance(output, torch.Tensor) or output.requires_grad:
         output = map_tensors(output, lambda t: t.detach() if t.requires_grad else t)
     if reduce is not None:
         output = map_tensors(
             output, lambda t: kept_value(OUTPUT, t, copy_on_write=True, reduce=reduce)[0]
         )
-    return _finish(calls, model_inputs, output, loss, param_grads, names, grads)
+    return output
 
 
 def _inputs_kept(

@@ -952,3 +952,51 @@ def test_full_backward_hooks_on_a_block_are_not_steps_of_the_model() -> None:
     for a, b in zip(plain.layers, tr.layers, strict=True):
         assert (a.name, a.inputs) == (b.name, b.inputs)
         assert torch.allclose(a.output, b.output) and torch.allclose(a.grad, b.grad), a.name
+
+
+class _ReturnsItsInput(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.first = nn.Identity()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.first(x))
+
+
+class _ReturnsItsWeight(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(3, 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.weight
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), "0"),
+        (lambda: nn.Sequential(nn.Identity(), nn.ReLU(inplace=True)), "0"),
+        (_ReturnsItsInput, "first"),
+    ],
+    ids=["flatten chain", "identity then in-place relu", "identity hooked"],
+)
+def test_a_record_viewing_the_callers_input_is_a_copy(make: Any, name: str) -> None:
+    x = torch.randn(3, 4)
+    given = x.clone()
+    tr = dw.trace(make(), x)
+    kept = tr[name].output.clone()
+    x.add_(100.0)  # the caller reuses its input
+    assert torch.equal(tr[name].output, kept)
+    assert torch.equal(tr[name].output, given)
+    assert torch.equal(tr.model_inputs["input"], given)
+
+
+def test_a_record_that_is_a_parameter_is_a_copy() -> None:
+    model = _ReturnsItsWeight()
+    tr = dw.trace(nn.Sequential(model), torch.randn(2, 4))
+    kept = tr["0"].output.clone()
+    with torch.no_grad():
+        model.weight.add_(1.0)  # a training step after the trace
+    assert torch.equal(tr["0"].output, kept)

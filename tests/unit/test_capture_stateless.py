@@ -79,3 +79,59 @@ def test_a_forward_set_on_the_instance_counts_as_its_own() -> None:
     layer.forward = lambda x: nn.Linear.forward(layer, x)  # type: ignore[method-assign]
     assert not leaves_state_alone([layer.eval()])
     assert leaves_state_alone([nn.Linear(4, 4)])  # the same output in both modes
+
+
+def _mlp() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3)).eval()
+
+
+def _draws_in_reduce() -> dict[str, object]:
+    return {"reduce": lambda name, t: t[torch.randperm(t.shape[0])[:4]]}
+
+
+def _draws_in_the_loss() -> dict[str, object]:
+    return {
+        "grads": True,
+        "loss_fn": lambda out: (out + 0.01 * torch.randn_like(out)).pow(2).mean(),
+    }
+
+
+@pytest.mark.parametrize(
+    "options", [_draws_in_reduce, _draws_in_the_loss], ids=["reduce", "loss_fn"]
+)
+def test_user_code_run_by_the_trace_leaves_the_rng_as_it_was(
+    options: Callable[[], dict[str, object]],
+) -> None:
+    model = _mlp()
+    x = torch.randn(16, 8)
+    before = torch.random.get_rng_state()
+    dw.trace(model, x, **options())  # type: ignore[arg-type]
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
+def test_a_gradient_hook_drawing_noise_leaves_the_rng_as_it_was() -> None:
+    model = _mlp()
+    model[0].weight.register_hook(lambda g: g + 1e-3 * torch.randn_like(g))
+    x = torch.randn(16, 8)
+    before = torch.random.get_rng_state()
+    dw.trace(model, x, grads=True, target=torch.zeros(16, dtype=torch.long))
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
+class _Block(nn.Module):
+    """Not a chain: the trace takes the hooked path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x)
+
+
+def test_reducing_the_output_with_random_numbers_leaves_the_rng_as_it_was() -> None:
+    model, x = _Block(), torch.randn(16, 8)
+    before = torch.random.get_rng_state()
+    dw.trace(model, x, reduce=lambda name, t: t[torch.randperm(4)])
+    assert torch.equal(torch.random.get_rng_state(), before)

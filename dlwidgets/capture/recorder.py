@@ -114,28 +114,60 @@ def writes_its_input(module: nn.Module) -> bool:
     return value is True
 
 
-def copy_shared(kept: list[Any], written: list[torch.Tensor]) -> None:
+def copy_shared(kept: list[Any], written: list[torch.Tensor], *, host_only: bool = False) -> None:
     """In ``kept`` (a list of records and values, changed in place), copy every
     tensor that shares memory with ``written``: they are about to be
-    overwritten, or belong to someone else."""
-    if not written:
+    overwritten, or belong to someone else. ``host_only``: only CPU tensors
+    (one on a device is copied to the host anyway).
+
+    Runs on every trace: the common case (a record holding one tensor) is
+    written out without helpers."""
+    storages: set[int] = set()
+    for t in written:
+        try:
+            storages.add(t.untyped_storage().data_ptr())
+        except (RuntimeError, NotImplementedError):
+            continue  # sparse or nested: no storage of its own
+    if not storages:
         return
-    storages = {storage_of(t) for t in written}
 
     def own(t: torch.Tensor) -> torch.Tensor:
-        return t.clone() if storage_of(t) in storages else t
+        if host_only and not t.is_cpu:
+            return t
+        return _copy_of(t) if _storage_or_none(t) in storages else t
 
     for index, value in enumerate(kept):
         if isinstance(value, list) and value and isinstance(value[0], Call):
             for call in value:
                 captured = call.captured
-                if type(captured) is torch.Tensor:  # the common case, without a tree walk
-                    if storage_of(captured) in storages:
-                        call.captured = captured.clone()
-                else:
+                if type(captured) is not torch.Tensor:
                     call.captured = map_tensors(captured, own)
+                elif not host_only or captured.is_cpu:
+                    try:
+                        where = captured.untyped_storage().data_ptr()
+                    except (RuntimeError, NotImplementedError):
+                        continue  # sparse or nested: no storage of its own
+                    if where in storages:
+                        call.captured = _copy_of(captured)
         else:
             kept[index] = map_tensors(value, own)
+
+
+def _storage_or_none(t: torch.Tensor) -> int | None:
+    try:
+        return storage_of(t)
+    except (RuntimeError, NotImplementedError):  # sparse and nested tensors have none
+        return None
+
+
+def _copy_of(t: torch.Tensor) -> torch.Tensor:
+    """A copy of ``t`` in memory of its own, whichever is smaller: its elements, or its
+    storage under the same view (a broadcast ``expand`` of a mask stays one)."""
+    storage = t.untyped_storage()
+    if t.numel() * t.element_size() <= storage.nbytes():
+        return t.clone()
+    copy = torch.empty(0, dtype=t.dtype, device=t.device)
+    return copy.set_(storage.clone(), t.storage_offset(), t.size(), t.stride())
 
 
 def kept_value(
@@ -166,12 +198,7 @@ def kept_value(
             ) from exc
         if storage_of(value) != storage_of(tensor):
             return value, False
-    if (
-        not copy_on_write
-        or value.is_inference()
-        or (restored and storage_of(value) in restored)
-        or (tensor.requires_grad and tensor.is_leaf)  # a parameter: it outlives the trace
-    ):
+    if not copy_on_write or value.is_inference() or (restored and storage_of(value) in restored):
         return value.clone(), False
     return value, True
 

@@ -1000,3 +1000,89 @@ def test_a_record_that_is_a_parameter_is_a_copy() -> None:
     with torch.no_grad():
         model.weight.add_(1.0)  # a training step after the trace
     assert torch.equal(tr["0"].output, kept)
+
+
+class _Gcn(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor, adjacency: torch.Tensor) -> torch.Tensor:
+        return torch.sparse.mm(adjacency, self.fc(x))
+
+
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+def test_a_sparse_input_is_traced(layout: str) -> None:
+    model, x = _Gcn(), torch.randn(5, 4)
+    eye = torch.eye(5)
+    adjacency = eye.to_sparse() if layout == "coo" else eye.to_sparse_csr()
+    tr = dw.trace(model, x, adjacency, ops=True)
+    assert torch.allclose(tr.output, model(x, adjacency))
+    assert tr["fc"].inputs == ("input",)
+
+
+class _Masked(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(64, 64)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        wide = mask[:, None, :].expand(-1, 32, -1)  # a broadcast view of the caller's mask
+        return self.fc(x).masked_fill(wide, 0.0)
+
+
+def test_a_broadcast_view_of_an_input_stays_small() -> None:
+    x, mask = torch.randn(4, 32, 64), torch.rand(4, 64) > 0.5
+    tr = dw.trace(_Masked(), x, kwargs={"mask": mask}, ops=True)
+    wide = tr["expand"].output
+    mask.fill_(False)  # the caller reuses its mask
+    assert wide.stride() == (64, 0, 1)
+    assert wide.untyped_storage().nbytes() == 4 * 64
+    assert torch.equal(wide, tr.model_inputs["input.mask"][:, None, :].expand(-1, 32, -1))
+
+
+class _Token(nn.Module):
+    """A ViT's class token: its record is a view of its parameter."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.token = nn.Parameter(torch.randn(1, 1, 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.token.expand(x.shape[0], -1, -1)
+
+
+class _Table(nn.Module):
+    """A positional table: its record is a slice of its buffer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("table", torch.randn(10, 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.table[: x.shape[1]]
+
+
+class _Vit(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.token, self.table, self.fc = _Token(), _Table(), nn.Linear(4, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.token(x), self.fc(x) + self.table(x)], dim=1)
+
+
+@pytest.mark.parametrize("grads", [False, True])
+def test_records_viewing_a_parameter_or_a_buffer_are_copies(grads: bool) -> None:
+    model, x = _Vit(), torch.randn(2, 3, 4)
+    options: dict[str, Any] = {"grads": True, "loss_fn": lambda out: out.sum()} if grads else {}
+    tr = dw.trace(model, x, **options)
+    chain = dw.trace(nn.Sequential(model.token), x, **options)
+    kept = [tr["token"].output.clone(), tr["table"].output.clone(), chain["0"].output.clone()]
+    with torch.no_grad():  # a training step after the trace
+        model.token.token.add_(1.0)
+        model.table.table.add_(1.0)
+    assert torch.equal(tr["token"].output, kept[0])
+    assert torch.equal(tr["table"].output, kept[1])
+    assert torch.equal(chain["0"].output, kept[2])

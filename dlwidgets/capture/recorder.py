@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from threading import get_ident
 from typing import Any
 
 import torch
 from torch import nn
-from torch._C import DisableTorchFunction
+from torch._C import (
+    DisableTorchFunction,
+    _get_function_stack_at,
+    _len_torch_function_stack,
+    _pop_torch_function_stack,
+    _push_on_torch_function_stack,
+)
 from torch.autograd.graph import GradientEdge, get_gradient_edge
 
 from dlwidgets.capture.lineage import Tags
@@ -227,7 +233,7 @@ class Recorder:
         # Recorded module calls in progress in the tracing thread: the lineage
         # mode lives on that thread's mode stack, and only sees its ops.
         self.depth = 0
-        self._owner = threading.get_ident()
+        self._owner = get_ident()
         # The lineage mode sees nothing inside a recorded module, so it is taken
         # off the mode stack there: the module's ops then skip Python dispatch.
         self.mode: Any = None
@@ -277,13 +283,7 @@ class Recorder:
         )
 
     def _keep(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
-        value, aliased = kept_value(
-            name,
-            tensor,
-            copy_on_write=self.copy_on_write,
-            reduce=self.reduce,
-            restored=self.restored,
-        )
+        value, aliased = kept_value(name, tensor, self.copy_on_write, self.reduce, self.restored)
         if aliased:
             assert self._capturing is not None
             entry = (self._capturing, value, value._version)
@@ -332,7 +332,7 @@ class Recorder:
             if self._shared and writes_its_input(module):
                 self.protect(tensors)
         self.stack.append(call)
-        if threading.get_ident() == self._owner:
+        if get_ident() == self._owner:
             self.depth += 1
             if self.depth == 1 and self.mode is not None:
                 self._set_mode_aside()
@@ -356,21 +356,22 @@ class Recorder:
                 call.edges = gradient_edges(output)
         call.pending = None
         self.done.append(call)
-        if threading.get_ident() == self._owner:
+        if get_ident() == self._owner:
             self.depth -= 1
-            if self.depth == 0:
-                self.bring_mode_back()
+            if self.depth == 0 and self._mode_aside:
+                _push_on_torch_function_stack(self.mode)
+                self._mode_aside = False
 
     def _set_mode_aside(self) -> None:  # in the tracing thread only
-        depth = torch._C._len_torch_function_stack()
-        if depth and torch._C._get_function_stack_at(depth - 1) is self.mode:
-            torch._C._pop_torch_function_stack()
+        depth = _len_torch_function_stack()
+        if depth and _get_function_stack_at(depth - 1) is self.mode:
+            _pop_torch_function_stack()
             self._mode_aside = True
 
     def bring_mode_back(self) -> None:
         """Put the lineage mode back on the stack (also when a recorded module raised)."""
-        if self._mode_aside and threading.get_ident() == self._owner:
-            torch._C._push_on_torch_function_stack(self.mode)
+        if self._mode_aside and get_ident() == self._owner:
+            _push_on_torch_function_stack(self.mode)
             self._mode_aside = False
 
     def enter_scope(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:

@@ -30,7 +30,7 @@ from dlwidgets.capture.recorder import (
     kept_value,
 )
 from dlwidgets.capture.selection import LayerSelector
-from dlwidgets.capture.stateless import leaves_state_alone
+from dlwidgets.capture.stateless import as_torch_wrote_it, leaves_state_alone
 from dlwidgets.capture.tensors import describe, iter_tensors, map_tensors
 from dlwidgets.errors import TraceError
 
@@ -148,12 +148,12 @@ def trace(
 def _outside_memory(
     named_inputs: dict[str, Any], modules: Iterable[nn.Module]
 ) -> list[torch.Tensor]:
-    """The caller's input tensors, and the parameters and buffers of ``modules``."""
+    """The caller's input tensors, and the parameters and buffers of ``modules`` (of
+    those that might return them: not torch's own)."""
     found = [t for value in named_inputs.values() for t in iter_tensors(value)]
     for module in modules:  # loops, not generators: this runs on every trace
-        if module._parameters:
+        if (module._parameters or module._buffers) and not as_torch_wrote_it(module):
             found += module._parameters.values()
-        if module._buffers:
             found += module._buffers.values()
     return [t for t in found if t is not None]
 

@@ -113,20 +113,6 @@ def chain_usable(
     )
 
 
-def chain_of(
-    model: nn.Module,
-    recorded: dict[nn.Module, str],
-    inputs: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    ops: bool,
-) -> list[nn.Module] | None:
-    """The modules the model's forward calls in order, or None when this call is not a chain."""
-    structure = chain_structure(model, recorded, ops)
-    if structure is None or not chain_usable(*structure, inputs, kwargs):
-        return None
-    return structure[0]
-
-
 @dataclass(frozen=True)
 class Step:
     """What the record of one chain position will say, known before the chain runs."""

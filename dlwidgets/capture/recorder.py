@@ -124,16 +124,9 @@ def copy_shared(kept: list[Any], written: list[torch.Tensor], *, host_only: bool
     """In ``kept`` (a list of records and values, changed in place), copy every
     tensor that shares memory with ``written``: they are about to be
     overwritten, or belong to someone else. ``host_only``: only CPU tensors
-    (one on a device is copied to the host anyway).
-
-    Runs on every trace: the common case (a record holding one tensor) is
-    written out without helpers."""
-    storages: set[int] = set()
-    for t in written:
-        try:
-            storages.add(t.untyped_storage().data_ptr())
-        except (RuntimeError, NotImplementedError):
-            continue  # sparse or nested: no storage of its own
+    (one on a device is copied to the host anyway)."""
+    storages = {_storage_or_none(t) for t in written}
+    storages.discard(None)
     if not storages:
         return
 
@@ -145,16 +138,9 @@ def copy_shared(kept: list[Any], written: list[torch.Tensor], *, host_only: bool
     for index, value in enumerate(kept):
         if isinstance(value, list) and value and isinstance(value[0], Call):
             for call in value:
-                captured = call.captured
-                if type(captured) is not torch.Tensor:
-                    call.captured = map_tensors(captured, own)
-                elif not host_only or captured.is_cpu:
-                    try:
-                        where = captured.untyped_storage().data_ptr()
-                    except (RuntimeError, NotImplementedError):
-                        continue  # sparse or nested: no storage of its own
-                    if where in storages:
-                        call.captured = _copy_of(captured)
+                captured = call.captured  # one tensor, the common case, without a tree walk
+                is_one = type(captured) is torch.Tensor
+                call.captured = own(captured) if is_one else map_tensors(captured, own)
         else:
             kept[index] = map_tensors(value, own)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from operator import attrgetter
 from typing import Any
@@ -88,8 +88,7 @@ def trace(
     param_grads: dict[str, torch.Tensor] = {}
     # Nothing to save when the forward is a chain of torch's own modules that cannot
     # change the model, and no user code (reduce=, a loss, backward hooks) runs.
-    torchs_own = chain is not None and leaves_state_alone(chain)
-    stateless = torchs_own and reduce is None and not grads
+    stateless = chain is not None and reduce is None and not grads and leaves_state_alone(chain)
     for copy_on_write in (not torch.is_inference_mode_enabled(), False):
         guard = nothing_to_restore() if stateless else preserved(model, plan.modules)
         try:
@@ -136,18 +135,14 @@ def trace(
         break
     # A record may view memory that outlives the trace and changes after it: the
     # caller's input (nn.Flatten or nn.Identity first), a parameter (a class token)
-    # or a buffer (a positional table). The trace keeps its own copy. (torch's own
-    # modules never return their parameters or buffers.)
-    owners = () if torchs_own else plan.modules
-    copy_shared(kept, _outside_memory(named_inputs, owners), host_only=True)
+    # or a buffer (a positional table). The trace keeps its own copy.
+    copy_shared(kept, _outside_memory(named_inputs, plan.modules), host_only=True)
     calls, output = kept
     names = {id(p): name for name, p in model.named_parameters()} if grads else {}
     return _finish(calls, model_inputs, output, loss, param_grads, names, grads)
 
 
-def _outside_memory(
-    named_inputs: dict[str, Any], modules: Iterable[nn.Module]
-) -> list[torch.Tensor]:
+def _outside_memory(named_inputs: dict[str, Any], modules: list[nn.Module]) -> list[torch.Tensor]:
     """The caller's input tensors, and the parameters and buffers of ``modules`` (of
     those that might return them: not torch's own)."""
     found = [t for value in named_inputs.values() for t in iter_tensors(value)]

@@ -11,6 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 
 import dlwidgets as dw
+from dlwidgets.capture.chain import chain_structure, chain_usable
 from tests.conftest import ModelState, NamedNet, mlp_4883
 
 
@@ -385,13 +386,25 @@ def test_an_unannounced_in_place_write_is_caught_and_the_trace_copies() -> None:
         assert torch.allclose(dw.trace(model, x)["0"].output, z)
 
 
+def chain_of(
+    model: nn.Module,
+    recorded: dict[nn.Module, str],
+    inputs: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    ops: bool,
+) -> list[nn.Module] | None:
+    """The modules the trace would run as a chain for this call, or None (the hooked path)."""
+    structure = chain_structure(model, recorded, ops)
+    if structure is None or not chain_usable(*structure, inputs, kwargs):
+        return None
+    return structure[0]
+
+
 def _records(tr: dw.Trace) -> list[tuple[str, str, tuple[str, ...], torch.Tensor]]:
     return [(r.name, r.kind, r.inputs, r.output) for r in tr.layers]
 
 
 def test_a_plain_sequential_is_run_by_the_trace_and_records_what_hooks_record() -> None:
-    from dlwidgets.capture.chain import chain_of
-
     torch.manual_seed(0)
     relu = nn.ReLU(inplace=True)
     model = nn.Sequential(
@@ -438,8 +451,6 @@ class Last(nn.Module):
 
 
 def test_the_chain_path_needs_a_plain_sequential_and_one_tensor() -> None:
-    from dlwidgets.capture.chain import chain_of
-
     class Custom(nn.Sequential):
         def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
             return super().forward(x) * 2

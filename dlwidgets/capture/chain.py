@@ -199,7 +199,9 @@ def run_chain(
     except Exception as exc:
         step = steps[position]
         if step is None:
-            raise model_error(model, calls[-1] if calls else None, exc) from exc
+            last = calls[-1] if calls else None
+            after = None if last is None else (last.name, last.kind, last.captured)
+            raise model_error(model, after, exc) from exc
         raise layer_error(step.name, chain[position], list(iter_tensors(x)), exc) from exc
     if copy_on_write:
         for call, version in zip(calls, versions, strict=True):

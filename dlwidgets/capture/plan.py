@@ -110,7 +110,7 @@ def _visit(
             _visit(child, depth + 1, modules, shape, position)
 
 
-def _selector_key(layers: LayerSelector, ops: bool) -> Any:
+def selector_key(layers: LayerSelector, ops: bool) -> Any:
     """A hashable key for the selector, or None when it cannot be cached."""
     try:
         key = (layers, ops)
@@ -124,7 +124,7 @@ def plan_for(model: nn.Module, layers: LayerSelector, ops: bool) -> Plan:
     if layers is not None and not isinstance(layers, (str, type)):
         layers = tuple(layers)  # once: a generator would be used up by the key
     modules, fingerprint = _walk(model)
-    selector = _selector_key(layers, ops)
+    selector = selector_key(layers, ops)
     key = (fingerprint, selector)
     with _plans_lock:
         positions = _plans.get(key) if selector is not None else None

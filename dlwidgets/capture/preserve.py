@@ -79,21 +79,3 @@ class preserved:  # lower case: used like contextlib's context managers
         torch.random.set_rng_state(self._cpu_rng)
         if self._cuda_rng is not None:
             torch.cuda.set_rng_state_all(self._cuda_rng)
-
-
-class nothing_to_restore:  # lower case: used in place of ``preserved``
-    """``preserved``'s stand-in where the forward cannot change the model's state
-    (``stateless.leaves_state_alone``): nothing is saved, nothing put back."""
-
-    __slots__ = ("before_restore",)
-
-    restored: frozenset[int] = _NOTHING
-
-    def __init__(self) -> None:
-        self.before_restore: Callable[[list[torch.Tensor]], None] | None = None
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

@@ -133,7 +133,7 @@ def copy_shared(kept: list[Any], written: list[torch.Tensor], *, host_only: bool
     def own(t: torch.Tensor) -> torch.Tensor:
         if host_only and not t.is_cpu:
             return t
-        return _copy_of(t) if _storage_or_none(t) in storages else t
+        return copy_of(t) if _storage_or_none(t) in storages else t
 
     for index, value in enumerate(kept):
         if isinstance(value, list) and value and isinstance(value[0], Call):
@@ -152,7 +152,7 @@ def _storage_or_none(t: torch.Tensor) -> int | None:
         return None
 
 
-def _copy_of(t: torch.Tensor) -> torch.Tensor:
+def copy_of(t: torch.Tensor) -> torch.Tensor:
     """A copy of ``t`` in memory of its own, whichever is smaller: its elements, or its
     storage under the same view (a broadcast ``expand`` of a mask stays one)."""
     storage = t.untyped_storage()
@@ -408,7 +408,9 @@ class Recorder:
             call = self.stack[-1]
             assert call.module is not None
             return layer_error(call.name, call.module, call.pending or [], exc)
-        return model_error(model, self.done[-1] if self.done else None, exc)
+        last = self.done[-1] if self.done else None
+        after = None if last is None else (last.name, last.kind, last.captured)
+        return model_error(model, after, exc)
 
 
 def layer_error(
@@ -424,11 +426,15 @@ def layer_error(
     )
 
 
-def model_error(model: nn.Module, last: Call | None, exc: BaseException) -> TraceError:
-    """The model's own code raised, outside any recorded module: say after which record."""
+def model_error(
+    model: nn.Module, last: tuple[str, str, Any] | None, exc: BaseException
+) -> TraceError:
+    """The model's own code raised, outside any recorded module: say after which record
+    (``last``: its name, kind and what it returned)."""
     if last is not None:
-        shapes = ", ".join(describe(t) for t in iter_tensors(last.captured))
-        where = f"after layer {last.name!r} ({last.kind}) returned {shapes}"
+        name, kind, value = last
+        shapes = ", ".join(describe(t) for t in iter_tensors(value))
+        where = f"after layer {name!r} ({kind}) returned {shapes}"
     else:
         where = "before any layer ran"
     return TraceError(f"{type(model).__name__}.forward raised {where}: {type(exc).__name__}: {exc}")

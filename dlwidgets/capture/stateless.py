@@ -56,6 +56,11 @@ def leaves_state_alone(modules: list[nn.Module]) -> bool:
     return True
 
 
+def in_eval_only(cls: type[nn.Module]) -> bool:
+    """Whether modules of this class leave the state alone only in eval mode."""
+    return cls not in _ALWAYS
+
+
 def as_torch_wrote_it(module: nn.Module) -> bool:
     """One of torch's own modules above, with no forward or forward hook added: its
     output is a new tensor or its input, never one of its parameters or buffers."""

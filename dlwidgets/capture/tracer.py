@@ -17,8 +17,9 @@ from dlwidgets.capture.chain import run_chain
 from dlwidgets.capture.hooks import ForwardHooks
 from dlwidgets.capture.host_copy import to_host
 from dlwidgets.capture.lineage import Lineage
-from dlwidgets.capture.plan import Plan, plan_for
-from dlwidgets.capture.preserve import nothing_to_restore, preserved
+from dlwidgets.capture.plan import Plan, plan_for, selector_key
+from dlwidgets.capture.preserve import preserved
+from dlwidgets.capture.quick_chain import QuickChain, remember, remembered
 from dlwidgets.capture.record import Layer, Trace
 from dlwidgets.capture.recorder import (
     OUTPUT,
@@ -30,7 +31,7 @@ from dlwidgets.capture.recorder import (
     kept_value,
 )
 from dlwidgets.capture.selection import LayerSelector
-from dlwidgets.capture.stateless import as_torch_wrote_it, leaves_state_alone
+from dlwidgets.capture.stateless import as_torch_wrote_it
 from dlwidgets.capture.tensors import describe, iter_tensors, map_tensors
 from dlwidgets.errors import TraceError
 
@@ -78,19 +79,26 @@ def trace(
         raise TypeError("dw.trace needs at least one input: dw.trace(model, x)")
     if grads and (target is None) == (loss_fn is None):
         raise TypeError("grads=True needs exactly one of target= (class indices) or loss_fn=")
+    if layers is not None and not isinstance(layers, (str, type)):
+        layers = tuple(layers)  # once: a generator would be used up
+    # A plain chain of torch's own modules that cannot change the model: the quick way,
+    # remembered per model once the general path below has found it suitable.
+    quick_call = not kwargs and len(inputs) == 1 and not grads and reduce is None
+    selector = selector_key(layers, ops)
+    if quick_call and (quick := remembered(model, selector, inputs[0])) is not None:
+        return quick.run(model, inputs[0])
     kwargs = dict(kwargs or {})
-    named_inputs, model_inputs, nested = _inputs_kept(inputs, kwargs)
     plan = plan_for(model, layers, ops)
+    if quick_call and QuickChain.suits(model, plan, inputs[0]):
+        return remember(model, selector, plan).run(model, inputs[0])
+    named_inputs, model_inputs, nested = _inputs_kept(inputs, kwargs)
     chain = plan.chain_for(inputs, kwargs)
     # Captures are copied only when something writes into them; if an unannounced
     # write slipped through, trace once more copying every capture.
     loss = None
     param_grads: dict[str, torch.Tensor] = {}
-    # Nothing to save when the forward is a chain of torch's own modules that cannot
-    # change the model, and no user code (reduce=, a loss, backward hooks) runs.
-    stateless = chain is not None and reduce is None and not grads and leaves_state_alone(chain)
     for copy_on_write in (not torch.is_inference_mode_enabled(), False):
-        guard = nothing_to_restore() if stateless else preserved(model, plan.modules)
+        guard = preserved(model, plan.modules)
         try:
             with (
                 guard,

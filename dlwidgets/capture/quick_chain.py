@@ -37,6 +37,7 @@ from dlwidgets.capture.tensors import storage_of
 
 _set_grad_enabled = torch._C._set_grad_enabled
 _is_grad_enabled = torch.is_grad_enabled
+_jit_tracing = torch._C._get_tracing_state
 
 
 def _bare(module: nn.Module) -> bool:
@@ -47,6 +48,7 @@ def _bare(module: nn.Module) -> bool:
         or module._backward_hooks
         or module._backward_pre_hooks
         or "forward" in module.__dict__
+        or module.__dict__.get("_compiled_call_impl") is not None  # module.compile()
     )
 
 
@@ -54,24 +56,42 @@ def _one_call(x: Any) -> bool:
     """What this call must be, whatever the model: a plain strided tensor in (not a
     subclass, not sparse: the memory checks read its storage), and no hook registered
     for every module (it could do anything)."""
-    return type(x) is torch.Tensor and x.layout == torch.strided and not global_hooks()
+    return (
+        type(x) is torch.Tensor
+        and x.layout == torch.strided
+        and not global_hooks()
+        and not _jit_tracing()  # torch.jit.trace calls a module's _slow_forward
+    )
 
 
 class QuickChain:
     """One model's chain, as the general path found it, and what must hold to run it again."""
 
-    __slots__ = ("_chain", "_containers", "_eval_only", "_items", "_steps", "_types")
+    __slots__ = ("_chain", "_checks", "_forwards", "_steps")
 
     def __init__(self, model: nn.Module, plan: Plan) -> None:
         assert plan.chain is not None
         self._chain = tuple(plan.chain)
+        # Called directly: with no hook anywhere and no compiled or instance forward,
+        # ``module(x)`` would only call this, a microsecond later.
+        self._forwards = tuple(type(m).forward for m in self._chain)
         self._steps: tuple[Step | None, ...] = plan.steps
-        # Every container's children under their keys (the whole tree, with the chain's
-        # leaves). The model itself is not kept: it is the caller's argument.
-        self._containers = tuple(c for c in plan.containers if c is not model)
-        self._items = tuple(tuple(c._modules.items()) for c in (model, *self._containers))
-        self._types = tuple(type(m) for m in (model, *self._containers, *self._chain))
-        self._eval_only = tuple(in_eval_only(type(m)) for m in self._chain)
+        # Per module of the tree (the model first, as None: it is the caller's argument
+        # and is not kept): the module, its class, its children under their keys (the
+        # containers') or None (the chain's leaves, which have none), and whether it
+        # leaves the state alone only in eval mode.
+        containers = [c for c in plan.containers if c is not model]
+        self._checks: tuple[tuple[nn.Module | None, type, Any, bool], ...] = tuple(
+            (
+                None if module is model else module,
+                type(module),
+                tuple(module._modules.items()) if leaf is False else None,
+                leaf and in_eval_only(type(module)),
+            )
+            for module, leaf in [(model, False)]
+            + [(c, False) for c in containers]
+            + [(m, True) for m in self._chain]
+        )
 
     @staticmethod
     def suits(model: nn.Module, plan: Plan, x: Any) -> bool:
@@ -85,18 +105,27 @@ class QuickChain:
         )
 
     def fits(self, model: nn.Module, x: Any) -> bool:
-        """Whether the model is still the chain it was, and this call can run it."""
+        """Whether the model is still the chain it was, and this call can run it.
+
+        Read from each module's ``__dict__``: this runs on every call.
+        """
         if not _one_call(x):
             return False
-        containers = (model, *self._containers)
-        for container, items in zip(containers, self._items, strict=True):
-            if tuple(container._modules.items()) != items or not _bare(container):
-                return False
-        for module, cls in zip((*containers, *self._chain), self._types, strict=True):
-            if type(module) is not cls:
-                return False
-        for module, eval_only in zip(self._chain, self._eval_only, strict=True):
-            if module._modules or not _bare(module) or (eval_only and module.training):
+        for module, cls, items, eval_only in self._checks:
+            if module is None:
+                module = model
+            state = module.__dict__
+            if (
+                type(module) is not cls
+                or state["_forward_hooks"]
+                or state["_forward_pre_hooks"]
+                or state["_backward_hooks"]
+                or state["_backward_pre_hooks"]
+                or "forward" in state
+                or state.get("_compiled_call_impl") is not None
+                or (eval_only and state["training"])
+                or (tuple(state["_modules"].items()) != items if items else state["_modules"])
+            ):
                 return False
         return True
 
@@ -113,16 +142,17 @@ class QuickChain:
         grad_was = _is_grad_enabled()
         _set_grad_enabled(False)
         try:
-            for position, module in enumerate(self._chain):  # position: read on failure
+            for module, forward in zip(self._chain, self._forwards, strict=True):
                 if kept and module.__dict__.get("inplace") is True:
                     _copy_before_write(kept, x)
                     rewritten = True
-                out = module(x)
+                out = forward(module, x)
                 step = steps[position]
                 if step is not None:
                     kept.append(out)
                     made.append((step, module, x.shape))
                 x = out
+                position += 1  # read on failure
         except Exception as exc:
             step = steps[position]
             if step is not None:
@@ -182,11 +212,10 @@ def _own_input_views(
     of the trace's copy of the input, which holds the same values: no second copy.
     """
     shared = storage_of(x0)
-    unwritten = version >= 0 and x0._version == version and model_input.stride() == x0.stride()
-    offset = model_input.storage_offset() - x0.storage_offset()
 
     def own(t: torch.Tensor) -> torch.Tensor:
-        if unwritten:
+        if version >= 0 and x0._version == version and model_input.stride() == x0.stride():
+            offset = model_input.storage_offset() - x0.storage_offset()
             return model_input.as_strided(t.shape, t.stride(), t.storage_offset() + offset)
         return copy_of(t)
 

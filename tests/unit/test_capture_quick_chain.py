@@ -57,6 +57,15 @@ def _add_a_hook(model: nn.Sequential) -> None:
     model[2].register_forward_hook(lambda m, args, out: out * 0 + 7)
 
 
+def _add_a_pre_hook(model: nn.Sequential) -> None:
+    model[2].register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+
+
+def _compile_a_layer(model: nn.Sequential) -> None:
+    layer = model[0]  # as module.compile() does, with a call anyone can see
+    layer._compiled_call_impl = lambda *args: layer._call_impl(*args) + 1
+
+
 def _add_a_child(model: nn.Sequential) -> None:
     model[1].inner = nn.Tanh()  # the ReLU becomes a container: not a chain
 
@@ -81,10 +90,10 @@ def _become_another_class(model: nn.Sequential) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [_replace_a_layer, _add_a_hook, _add_a_child, _train_a_dropout, _set_a_forward, _append,
-     _become_another_class],
-    ids=["replaced layer", "forward hook", "child added", "dropout training", "forward on the "
-         "instance", "appended layer", "class changed"],
+    [_replace_a_layer, _add_a_hook, _add_a_pre_hook, _compile_a_layer, _add_a_child,
+     _train_a_dropout, _set_a_forward, _append, _become_another_class],
+    ids=["replaced layer", "forward hook", "pre-hook", "compiled", "child added",
+         "dropout training", "forward on the instance", "appended layer", "class changed"],
 )  # fmt: skip
 def test_a_changed_model_is_traced_as_it_now_is(change: Callable[[nn.Sequential], None]) -> None:
     model, x = _mlp(), torch.randn(4, 6)
@@ -98,6 +107,8 @@ def test_a_changed_model_is_traced_as_it_now_is(change: Callable[[nn.Sequential]
     torch.random.set_rng_state(rng)
     with torch.no_grad():
         assert torch.allclose(tr.output, model(x))  # the same numbers as the model now gives
+    if change is _compile_a_layer:
+        return  # (hooks run inside the compiled call: the hooked path sees what it wraps)
     handle = model.register_forward_pre_hook(lambda *args: None)  # the general path, hooked
     torch.random.set_rng_state(rng)  # (a training Dropout draws the same mask)
     general = dw.trace(model, x)

@@ -120,11 +120,14 @@ def writes_its_input(module: nn.Module) -> bool:
     return value is True
 
 
-def copy_shared(kept: list[Any], written: list[torch.Tensor], *, host_only: bool = False) -> None:
+def copy_shared(
+    kept: list[Any], written: list[torch.Tensor], *, host_only: bool = False, records: bool = True
+) -> None:
     """In ``kept`` (a list of records and values, changed in place), copy every
     tensor that shares memory with ``written``: they are about to be
     overwritten, or belong to someone else. ``host_only``: only CPU tensors
-    (one on a device is copied to the host anyway)."""
+    (one on a device is copied to the host anyway). ``records=False``: leave the
+    lists of records alone (``Recorder.own_copies`` has seen to them)."""
     storages = {_storage_or_none(t) for t in written}
     storages.discard(None)
     if not storages:
@@ -137,6 +140,8 @@ def copy_shared(kept: list[Any], written: list[torch.Tensor], *, host_only: bool
 
     for index, value in enumerate(kept):
         if isinstance(value, list) and value and isinstance(value[0], Call):
+            if not records:
+                continue
             for call in value:
                 captured = call.captured  # one tensor, the common case, without a tree walk
                 is_one = type(captured) is torch.Tensor
@@ -229,6 +234,7 @@ class Recorder:
         # `x += y`). Whatever wrote unannounced shows in a version counter.
         self.copy_on_write = copy_on_write
         self.restored = restored  # storages of buffers the trace puts back: copied at once
+        self._by_reference = copy_on_write and reduce is None and not restored
         # storage → (call, captured alias, its version then) for captures still aliasing it
         self._shared: dict[int, list[tuple[Call, torch.Tensor, int]]] = {}
         self._capturing: Call | None = None  # the call whose output is being kept
@@ -287,6 +293,19 @@ class Recorder:
                     call.captured, lambda t, ptr=ptr: t.clone() if storage_of(t) == ptr else t
                 )
 
+    def own_copies(self, outside: list[torch.Tensor]) -> None:
+        """Copy the captures that share memory with ``outside`` (CPU tensors that outlive
+        the trace: the caller's inputs, parameters). Only a capture kept without a copy
+        can, and each of those is listed under its storage."""
+        for tensor in outside:
+            if not tensor.is_cpu:
+                continue  # a capture on a device is copied to the host anyway
+            ptr = _storage_or_none(tensor)
+            for call, _alias, _version in self._shared.pop(ptr, ()) if ptr is not None else ():
+                call.captured = map_tensors(
+                    call.captured, lambda t, ptr=ptr: copy_of(t) if storage_of(t) == ptr else t
+                )
+
     def overwritten(self) -> bool:
         """Whether a value kept without a copy was written after all (then trace again, copying)."""
         if self._spoiled:
@@ -306,17 +325,8 @@ class Recorder:
     # the model's ops: the lineage mode is switched off around them.
 
     def before(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        # One function per hook, without helpers: it runs twice per recorded call.
         with DisableTorchFunction():
-            if not kwargs and len(args) == 1 and isinstance(args[0], torch.Tensor):
-                tensors = [args[0]]  # the common case, without a tree walk
-            else:
-                tensors = list(iter_tensors((args, kwargs) if kwargs else args))
-            call = self._start(
-                self.recorded[module], type(module).__name__, module, tensors, self.tags.of(tensors)
-            )
-            if self._shared and writes_its_input(module):
-                self.protect(tensors)
+            call = self._begin(module, args, kwargs)
         self.stack.append(call)
         if get_ident() == self._owner:
             self.depth += 1
@@ -327,26 +337,83 @@ class Recorder:
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> Any:
         call = self.stack.pop()
-        self._capturing = call
-        name = call.name
         with DisableTorchFunction():
-            if isinstance(output, torch.Tensor):  # the common case, without a tree walk
-                call.captured = self._keep(name, output)
-                self.tags.set(output, (name,))
-            else:
-                call.captured = map_tensors(output, lambda t: self._keep(name, t))
-                for tensor in iter_tensors(output):
-                    self.tags.set(tensor, (name,))
-            if self.grads:
-                call.live = output
-                call.edges = gradient_edges(output)
-        call.pending = None
-        self.done.append(call)
+            self._end(call, output)
         if get_ident() == self._owner:
             self.depth -= 1
             if self.depth == 0 and self._mode_aside:
                 _push_on_torch_function_stack(self.mode)
                 self._mode_aside = False
+
+    def traced_forward(self, module: nn.Module, forward: Callable[..., Any]) -> Callable[..., Any]:
+        """``forward`` recording each call, to stand in for the module's own (see ``hooks``).
+
+        The outermost recorded call in the tracing thread (most calls) takes the
+        lineage mode off the stack first and puts it back last: its bookkeeping
+        then needs no ``DisableTorchFunction``. Any other call goes the hooks' way.
+        """
+
+        def traced(*args: Any, **kwargs: Any) -> Any:
+            if self.depth == 0 and get_ident() == self._owner:
+                mode = self.mode
+                depth = _len_torch_function_stack()
+                if depth and _get_function_stack_at(depth - 1) is mode:
+                    _pop_torch_function_stack()
+                    self.depth = 1
+                    try:
+                        call = self._begin(module, args, kwargs)
+                        self.stack.append(call)  # names the call if the forward raises
+                        output = forward(*args, **kwargs)
+                        self._end(self.stack.pop(), output)
+                    finally:
+                        self.depth = 0
+                        _push_on_torch_function_stack(mode)
+                    return output
+            self.before(module, args, kwargs)
+            output = forward(*args, **kwargs)
+            self.after(module, args, kwargs, output)
+            return output
+
+        return traced
+
+    def _begin(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Call:
+        """A recorded module is called: what it reads, and from which records."""
+        if not kwargs and len(args) == 1 and isinstance(args[0], torch.Tensor):
+            tensors = [args[0]]  # the common case, without a tree walk
+        else:
+            tensors = list(iter_tensors((args, kwargs) if kwargs else args))
+        call = self._start(
+            self.recorded[module], type(module).__name__, module, tensors, self.tags.of(tensors)
+        )
+        if self._shared and writes_its_input(module):
+            self.protect(tensors)
+        return call
+
+    def _end(self, call: Call, output: Any) -> None:
+        """A recorded module returned: keep its output, and tag it with the record's name."""
+        self._capturing = call
+        name = call.name
+        if (
+            self._by_reference
+            and type(output) is torch.Tensor
+            and not output.requires_grad
+            and not output.is_inference()
+        ):  # the common case, written out: kept as it is, until something writes into it
+            call.captured = output
+            self._shared.setdefault(storage_of(output), []).append((call, output, output._version))
+            self.tags.set(output, (name,))
+        elif isinstance(output, torch.Tensor):
+            call.captured = self._keep(name, output)
+            self.tags.set(output, (name,))
+        else:
+            call.captured = map_tensors(output, lambda t: self._keep(name, t))
+            for tensor in iter_tensors(output):
+                self.tags.set(tensor, (name,))
+        if self.grads:
+            call.live = output
+            call.edges = gradient_edges(output)
+        call.pending = None
+        self.done.append(call)
 
     def _set_mode_aside(self) -> None:  # in the tracing thread only
         depth = _len_torch_function_stack()

@@ -13,7 +13,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence
 
-from dlwidgets.capture.chain import run_chain
+from dlwidgets.capture.chain import global_hooks, run_chain
 from dlwidgets.capture.hooks import ForwardHooks
 from dlwidgets.capture.host_copy import to_host
 from dlwidgets.capture.lineage import Lineage
@@ -144,7 +144,10 @@ def trace(
     # A record may view memory that outlives the trace and changes after it: the
     # caller's input (nn.Flatten or nn.Identity first), a parameter (a class token)
     # or a buffer (a positional table). The trace keeps its own copy.
-    copy_shared(kept, _outside_memory(named_inputs, plan.modules), host_only=True)
+    outside = _outside_memory(named_inputs, plan.modules)
+    if chain is None:  # the recorder lists each capture it kept without a copy
+        recorder.own_copies(outside)
+    copy_shared(kept, outside, host_only=True, records=chain is not None)
     calls, output = kept
     names = {id(p): name for name, p in model.named_parameters()} if grads else {}
     return _finish(calls, model_inputs, output, loss, param_grads, names, grads)
@@ -233,10 +236,10 @@ def _run_hooked(
 ) -> tuple[list[Call], Any]:
     """The general path: hooks on the recorded modules, and a ``TorchFunctionMode``
     that carries the dataflow through the model's own code between them."""
-    hooks = ForwardHooks()
+    hooks = ForwardHooks(wrap=not global_hooks())
     try:
         for module in recorder.recorded:
-            hooks.add(module, recorder.before, recorder.after)
+            hooks.add(module, recorder.before, recorder.after, recorder.traced_forward)
         if ops:  # op names carry the module they were called from
             for module in plan.scopes:
                 if module not in recorder.recorded:

@@ -1,9 +1,12 @@
-"""The trace's forward hooks: written into the modules' hook dicts, and taken out again."""
+"""The trace's hooks: a forward standing in for a module's own, or entries written into the
+modules' hook dicts; taken out again either way."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+import pytest
 import torch
 from torch import nn
 from torch.utils.hooks import RemovableHandle
@@ -91,3 +94,80 @@ def test_a_module_that_registers_hooks_its_own_way_is_hooked_through_it() -> Non
     assert torch.equal(tr["fc"].output, model.fc(x))
     assert tr["relu"].inputs == ("fc",)
     assert all(not d for d in _dicts(model.fc))
+
+
+class _Probe(nn.Module):
+    """Calls a linear layer and looks at how the trace reaches it meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+        self.seen: dict[str, Any] = {}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.seen["standin"] = "forward" in vars(self.fc)
+        self.seen["hooks"] = [len(d) for d in _dicts(self.fc)]
+        self.seen["signature"] = str(inspect.signature(self.fc.forward))
+        return self.fc(x) * 2
+
+
+def test_a_plain_module_gets_a_forward_standing_in_for_its_own_and_its_own_back() -> None:
+    model = _Probe()
+    x = torch.randn(4, 3)
+    tr = dw.trace(model, x)
+    assert model.seen == {
+        "standin": True,
+        "hooks": [0, 0, 0, 0],
+        "signature": "(input: torch.Tensor) -> torch.Tensor",
+    }
+    assert "forward" not in vars(model.fc)
+    assert torch.equal(tr["fc"].output, model.fc(x))
+    assert tr["fc"].inputs == ("input",) and tr["fc"].input_shapes == ((4, 3),)
+
+
+def test_a_module_with_a_forward_hook_of_its_own_is_hooked_and_records_what_the_hook_returned() -> (
+    None
+):
+    model = _Probe()
+    model.fc.register_forward_hook(lambda m, args, out: out + 100)
+    x = torch.randn(4, 3)
+    tr = dw.trace(model, x)
+    assert model.seen["standin"] is False and model.seen["hooks"] == [1, 1, 2, 1]
+    assert torch.allclose(tr["fc"].output, model.fc(x))  # with the +100
+    assert (tr["fc"].output > 50).all()
+
+
+def test_a_user_pre_hook_runs_before_the_stand_in_which_reads_what_it_returned() -> None:
+    model = _Probe()
+    model.fc.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
+    tr = dw.trace(model, torch.randn(4, 3))
+    assert model.seen["standin"] is True
+    assert torch.equal(tr["fc"].output, model.fc.bias.detach().expand(4, 2))
+
+
+class _Fails(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x[:, :2])
+
+
+def test_a_failing_module_gets_its_own_forward_back_and_is_named() -> None:
+    model = _Fails()
+    outside = torch._C._len_torch_function_stack()
+    with pytest.raises(dw.TraceError, match=r"layer 'fc' \(Linear.*failed on input \(4, 2\)"):
+        dw.trace(model, torch.randn(4, 3))
+    assert "forward" not in vars(model.fc)
+    assert torch._C._len_torch_function_stack() == outside
+
+
+def test_a_hook_for_every_module_makes_the_trace_hook_each_one() -> None:
+    model = _Probe()
+    handle = nn.modules.module.register_module_forward_hook(lambda m, args, out: None)
+    try:
+        dw.trace(model, torch.randn(4, 3))
+    finally:
+        handle.remove()
+    assert model.seen["standin"] is False and model.seen["hooks"] == [1, 1, 1, 1]

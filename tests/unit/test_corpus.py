@@ -251,12 +251,14 @@ _GLOBAL_HOOKS = (
 )
 
 
-def hooks_of(model: nn.Module) -> list[tuple[str, str, tuple[int, ...]]]:
+def hooks_of(model: nn.Module) -> list[tuple[str, str, Any]]:
+    """Every module's hook ids, and its forward when one is set on the instance (the
+    trace stands its own in for a module's forward while it runs)."""
     return [
         (name, attr, tuple(getattr(module, attr)))
         for name, module in model.named_modules()
         for attr in _HOOK_DICTS
-    ]
+    ] + [(name, "forward", vars(module).get("forward")) for name, module in model.named_modules()]
 
 
 def assert_nothing_left(model: nn.Module, hooks_before: list[Any]) -> None:

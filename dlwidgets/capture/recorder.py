@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -218,7 +219,10 @@ class Recorder:
         self.tags = Tags()
         self.calls: dict[str, int] = {}  # module records
         self.op_calls: dict[str, int] = {}  # op records: their own count, never shifting modules'
+        # Recorded calls under way in the tracing thread (the innermost last), and in
+        # others (a model may run a module in a thread pool): each pairs its own.
         self.stack: list[Call] = []
+        self._elsewhere = threading.local()
         self.scope_stack: list[str] = []
         self.done: list[Call] = []
         # Recorded module calls in progress in the tracing thread: the lineage
@@ -249,22 +253,17 @@ class Recorder:
     def busy(self) -> bool:
         return self.depth > 0
 
-    def _start(
-        self,
-        base: str,
-        kind: str,
-        module: nn.Module | None,
-        tensors: list[torch.Tensor],
-        inputs: tuple[str, ...],
+    def _start_op(
+        self, base: str, op: str, tensors: list[torch.Tensor], inputs: tuple[str, ...]
     ) -> Call:
-        counter = self.calls if module is not None else self.op_calls
-        count = counter[base] = counter.get(base, 0) + 1
+        """The record of an op (``ops=True``) that just ran."""
+        count = self.op_calls[base] = self.op_calls.get(base, 0) + 1
         self._order += 1
         return Call(  # positional: one of these per record
             base if count == 1 else f"{base}#{count}",
-            kind,
-            module,
-            base if module is not None else "",
+            op,
+            None,
+            "",
             count,
             self._order,
             inputs,
@@ -327,23 +326,32 @@ class Recorder:
     def before(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         with DisableTorchFunction():
             call = self._begin(module, args, kwargs)
+        if get_ident() != self._owner:
+            self._stack_elsewhere().append(call)
+            return
         self.stack.append(call)
-        if get_ident() == self._owner:
-            self.depth += 1
-            if self.depth == 1 and self.mode is not None:
-                self._set_mode_aside()
+        self.depth += 1
+        if self.depth == 1 and self.mode is not None:
+            self._set_mode_aside()
 
     def after(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> Any:
-        call = self.stack.pop()
+        mine = get_ident() == self._owner
+        call = (self.stack if mine else self._stack_elsewhere()).pop()
         with DisableTorchFunction():
             self._end(call, output)
-        if get_ident() == self._owner:
+        if mine:
             self.depth -= 1
             if self.depth == 0 and self._mode_aside:
                 _push_on_torch_function_stack(self.mode)
                 self._mode_aside = False
+
+    def _stack_elsewhere(self) -> list[Call]:
+        stack: list[Call] | None = getattr(self._elsewhere, "stack", None)
+        if stack is None:
+            stack = self._elsewhere.stack = []
+        return stack
 
     def traced_forward(self, module: nn.Module, forward: Callable[..., Any]) -> Callable[..., Any]:
         """``forward`` recording each call, to stand in for the module's own (see ``hooks``).
@@ -351,20 +359,27 @@ class Recorder:
         The outermost recorded call in the tracing thread (most calls) takes the
         lineage mode off the stack first and puts it back last: its bookkeeping
         then needs no ``DisableTorchFunction``. Any other call goes the hooks' way.
+        What the module's calls share (its name, whether it writes its input) is
+        read once, here.
         """
+        label = self.recorded[module]
+        writes = writes_its_input(module)
+        stack = self.stack
+        owner = self._owner
 
         def traced(*args: Any, **kwargs: Any) -> Any:
-            if self.depth == 0 and get_ident() == self._owner:
+            if self.depth == 0 and get_ident() == owner:
                 mode = self.mode
                 depth = _len_torch_function_stack()
                 if depth and _get_function_stack_at(depth - 1) is mode:
                     _pop_torch_function_stack()
                     self.depth = 1
                     try:
-                        call = self._begin(module, args, kwargs)
-                        self.stack.append(call)  # names the call if the forward raises
+                        call = self._begin(module, args, kwargs, label, writes)
+                        stack.append(call)  # names the call if the forward raises
                         output = forward(*args, **kwargs)
-                        self._end(self.stack.pop(), output)
+                        stack.pop()
+                        self._end(call, output)
                     finally:
                         self.depth = 0
                         _push_on_torch_function_stack(mode)
@@ -376,16 +391,42 @@ class Recorder:
 
         return traced
 
-    def _begin(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Call:
-        """A recorded module is called: what it reads, and from which records."""
-        if not kwargs and len(args) == 1 and isinstance(args[0], torch.Tensor):
-            tensors = [args[0]]  # the common case, without a tree walk
+    def _begin(
+        self,
+        module: nn.Module,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        label: str | None = None,
+        writes: bool | None = None,
+    ) -> Call:
+        """A recorded module is called: what it reads, and from which records.
+
+        ``label`` and ``writes`` (its name; whether it writes its input) when known.
+        """
+        if not kwargs and len(args) == 1 and type(args[0]) is torch.Tensor:
+            tensor = args[0]  # the common case, without a tree walk
+            tensors = [tensor]
+            names = self.tags.get(tensor) or ()
+            shapes: tuple[tuple[int, ...], ...] = (tuple(tensor.shape),)
         else:
             tensors = list(iter_tensors((args, kwargs) if kwargs else args))
-        call = self._start(
-            self.recorded[module], type(module).__name__, module, tensors, self.tags.of(tensors)
+            names = self.tags.of(tensors)
+            shapes = tuple(tuple(t.shape) for t in tensors)
+        base = self.recorded[module] if label is None else label
+        count = self.calls[base] = self.calls.get(base, 0) + 1
+        self._order += 1
+        call = Call(  # positional: one of these per record
+            base if count == 1 else f"{base}#{count}",
+            type(module).__name__,  # now: a lazy module's pre-hook has set its final class
+            module,
+            base,
+            count,
+            self._order,
+            names,
+            shapes,
+            tensors,
         )
-        if self._shared and writes_its_input(module):
+        if self._shared and (writes_its_input(module) if writes is None else writes):
             self.protect(tensors)
         return call
 
@@ -456,7 +497,7 @@ class Recorder:
         base = f"{scope}.{op}" if scope else op
         if base in self.module_labels:
             base += "()"  # a function named like a module: F.relu beside self.relu
-        call = self._start(base, op, None, inputs, names)
+        call = self._start_op(base, op, inputs, names)
         call.pending = None  # an op cannot fail after it ran: keep no input alive
         self._capturing = call
         call.captured = map_tensors(out, lambda t: self._keep(call.name, t))

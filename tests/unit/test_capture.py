@@ -885,6 +885,9 @@ def test_a_module_run_in_another_thread_during_a_trace_leaves_every_mode_stack_a
     tr = dw.trace(model, torch.ones(2), ops=True)
     assert sorted(r.name for r in tr.layers) == ["a", "add", "b"]
     assert set(tr["add"].inputs) == {"b", "a"}
+    # each thread's call ends its own record
+    assert torch.equal(tr["a"].output, torch.full((2,), 2.0))
+    assert torch.equal(tr["b"].output, torch.full((2,), 3.0))
     assert torch._C._len_torch_function_stack() == outside
     assert pool.submit(torch._C._len_torch_function_stack).result() == 0
     pool.shutdown()

@@ -79,13 +79,28 @@ _IN_PLACE_ARITHMETIC = frozenset(
 
 def writes_in_place(func: Any, kwargs: dict[str, Any]) -> bool:
     """Whether a torch call announces that it writes into an input (`add_`, `+=`, inplace=True)."""
+    if kwargs and (kwargs.get("inplace") is True or "out" in kwargs):
+        return True
+    try:
+        return _named_in_place[func]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable callable
+        return _name_in_place(func)
+    if len(_named_in_place) > 4096:  # (autograd Functions made on the fly, say)
+        _named_in_place.clear()
+    found = _named_in_place[func] = _name_in_place(func)
+    return found
+
+
+def _name_in_place(func: Any) -> bool:
     name = getattr(func, "__name__", "")
-    return (
-        (name.endswith("_") and not name.endswith("__"))
-        or name in _IN_PLACE_ARITHMETIC
-        or kwargs.get("inplace") is True
-        or "out" in kwargs
-    )
+    return (name.endswith("_") and not name.endswith("__")) or name in _IN_PLACE_ARITHMETIC
+
+
+# torch's functions and methods by whether their name says they write in place
+# (a few hundred at most: what models call).
+_named_in_place: dict[Any, bool] = {}
 
 
 class Lineage(TorchFunctionMode):
@@ -108,10 +123,18 @@ class Lineage(TorchFunctionMode):
         self.before_write = before_write
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
-        kwargs = kwargs or {}
         if self.busy():
-            return func(*args, **kwargs)  # inside a recorded module: its hook tags the output
-        inputs = list(iter_tensors((args, kwargs)))
+            return func(*args, **(kwargs or {}))  # inside a recorded module: its hook tags it
+        if kwargs:
+            inputs = list(iter_tensors((args, kwargs)))
+        else:
+            kwargs = {}
+            inputs = []  # without a generator for the common case: tensors and numbers
+            for arg in args:
+                if isinstance(arg, torch.Tensor):
+                    inputs.append(arg)
+                elif isinstance(arg, (tuple, list, dict)):
+                    inputs += iter_tensors(arg)
         if self.before_write is not None and writes_in_place(func, kwargs):
             self.before_write(inputs)
         versions = [t._version for t in inputs] if self.record_op is not None else []
@@ -127,11 +150,10 @@ class Lineage(TorchFunctionMode):
             in_place = any(t._version != v for t, v in zip(inputs, versions, strict=True))
             if self.record_op(func, inputs, names, out, in_place):
                 return out
-        input_ids = {id(t) for t in inputs}
-        for tensor in iter_tensors(out):
+        for tensor in (out,) if isinstance(out, torch.Tensor) else iter_tensors(out):
             known = self.tags.get(tensor)
             if known is None:
                 self.tags.set(tensor, names)
-            elif id(tensor) in input_ids:  # in-place: it now depends on every input
+            elif any(tensor is t for t in inputs):  # in-place: it now depends on every input
                 self.tags.set(tensor, union(known, names))
         return out

@@ -20,8 +20,8 @@ the public calls.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
+from types import MethodType
 from typing import Any
 
 import torch
@@ -30,8 +30,10 @@ from torch.utils.hooks import RemovableHandle
 
 PreHook = Callable[[nn.Module, tuple[Any, ...], dict[str, Any]], Any]
 PostHook = Callable[[nn.Module, tuple[Any, ...], dict[str, Any], Any], Any]
-# (module, its class's forward, bound) -> what stands in for it: before, forward, after.
-Around = Callable[[nn.Module, Callable[..., Any]], Callable[..., Any]]
+# (module, its class's forward bound to it, live) -> what stands in for its forward, as
+# a function of the module it is bound to and the arguments. It records only while
+# live[0] is the module it is bound to; otherwise it calls that module's class forward.
+Around = Callable[[nn.Module, Callable[..., Any], list[Any]], Callable[..., Any]]
 
 
 def _wrappable(module: nn.Module) -> bool:
@@ -48,9 +50,21 @@ def _wrappable(module: nn.Module) -> bool:
     )
 
 
-@functools.cache
 def _class_wrappable(cls: type[nn.Module]) -> bool:
-    """Whether instances are called through ``nn.Module.__call__`` as torch wrote it."""
+    """Whether instances are called through ``nn.Module.__call__`` as torch wrote it
+    (kept per class: a few hundred classes at most, read on every trace)."""
+    known = _classes.get(cls)
+    if known is None:
+        if len(_classes) > 512:
+            _classes.clear()
+        known = _classes[cls] = _class_checks(cls)
+    return known
+
+
+_classes: dict[type, bool] = {}
+
+
+def _class_checks(cls: type[nn.Module]) -> bool:
     return (
         cls.__call__ is nn.Module.__call__
         and cls._call_impl is nn.Module._call_impl
@@ -62,8 +76,12 @@ def _class_wrappable(cls: type[nn.Module]) -> bool:
 def _around(before: PreHook, after: PostHook) -> Around:
     """The plain stand-in: ``before``, the forward, ``after``."""
 
-    def around(module: nn.Module, forward: Callable[..., Any]) -> Callable[..., Any]:
-        def traced(*args: Any, **kwargs: Any) -> Any:
+    def around(
+        module: nn.Module, forward: Callable[..., Any], live: list[Any]
+    ) -> Callable[..., Any]:
+        def traced(bound: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            if bound is not live[0]:
+                return type(bound).forward(bound, *args, **kwargs)
             before(module, args, kwargs)
             output = forward(*args, **kwargs)
             after(module, args, kwargs, output)
@@ -72,6 +90,23 @@ def _around(before: PreHook, after: PostHook) -> Around:
         return traced
 
     return around
+
+
+def _stand_in(
+    module: nn.Module, around: Around, forward: Callable[..., Any]
+) -> tuple[MethodType, list[Any]]:
+    """What ``around`` makes, as ``module.forward`` (a method bound to it), and the list
+    that ``remove`` clears to switch it off.
+
+    Whatever holds on to it after the trace, or got it with a copy of the module
+    made meanwhile (``copy.deepcopy`` binds it to the copy), calls the class's
+    forward of the module it is bound to: only ``module`` itself is recorded, and
+    only while the trace runs.
+    """
+    live: list[Any] = [module]
+    traced = around(module, forward, live)
+    traced.__wrapped__ = type(module).forward  # type: ignore[attr-defined]  # for inspect
+    return MethodType(traced, module), live
 
 
 def _registers_its_own_way(cls: type[nn.Module]) -> bool:
@@ -88,7 +123,7 @@ class ForwardHooks:
         """``wrap=False``: hooks on every module (a hook registered for every module
         runs after ``forward``, and ``after`` must see what it returns)."""
         self._wrap = wrap
-        self._wrapped: list[nn.Module] = []
+        self._wrapped: list[tuple[nn.Module, MethodType, list[Any]]] = []
         self._added: list[tuple[nn.Module, int]] = []
         self._handles: list[RemovableHandle] = []
 
@@ -102,11 +137,12 @@ class ForwardHooks:
         """
         if self._wrap and _wrappable(module):
             forward = module.forward  # the class's, bound
-            traced = (around or _around(before, after))(module, forward)
-            traced.__wrapped__ = forward  # type: ignore[attr-defined]  # for inspect.signature
-            self._wrapped.append(module)  # first: remove() takes off whatever got written
-            module.__dict__["forward"] = traced
-            return
+            method, live = _stand_in(module, around or _around(before, after), forward)
+            # setdefault: a trace of the same model in another thread may have just
+            # written its own; then this one takes hooks.
+            if module.__dict__.setdefault("forward", method) is method:
+                self._wrapped.append((module, method, live))
+                return
         if _registers_its_own_way(type(module)):
             self._handles.append(module.register_forward_pre_hook(before, with_kwargs=True))
             self._handles.append(module.register_forward_hook(after, with_kwargs=True))
@@ -121,9 +157,11 @@ class ForwardHooks:
         module._forward_hooks_with_kwargs[key] = True
 
     def remove(self) -> None:
-        for module in self._wrapped:
-            # The wrapper holds the module: the pair is a cycle until it goes.
-            module.__dict__.pop("forward", None)
+        for module, method, live in self._wrapped:
+            if module.__dict__.get("forward") is method:  # (not another trace's)
+                del module.__dict__["forward"]  # the method holds the module: a cycle till now
+            live[0] = None  # a reference kept elsewhere now calls the class's forward
+            del live[1:]  # and holds nothing of the trace
         self._wrapped.clear()
         for module, key in self._added:
             module._forward_pre_hooks.pop(key, None)

@@ -15,8 +15,7 @@ same keys, of the same classes, with no hook or forward of their own, in eval
 mode where that matters. Anything else goes the general way.
 
 The memo holds the model by a weak reference (its entry goes with it) and its
-modules until the model goes or changes; an entry that no longer fits is
-dropped on the next call.
+modules until the model goes, or until the first trace after it changed.
 """
 
 from __future__ import annotations
@@ -67,14 +66,11 @@ def _one_call(x: Any) -> bool:
 class QuickChain:
     """One model's chain, as the general path found it, and what must hold to run it again."""
 
-    __slots__ = ("_chain", "_checks", "_forwards", "_steps")
+    __slots__ = ("_chain", "_checks", "_steps")
 
     def __init__(self, model: nn.Module, plan: Plan) -> None:
         assert plan.chain is not None
         self._chain = tuple(plan.chain)
-        # Called directly: with no hook anywhere and no compiled or instance forward,
-        # ``module(x)`` would only call this, a microsecond later.
-        self._forwards = tuple(type(m).forward for m in self._chain)
         self._steps: tuple[Step | None, ...] = plan.steps
         # Per module of the tree (the model first, as None: it is the caller's argument
         # and is not kept): the module, its class, its children under their keys (the
@@ -96,12 +92,14 @@ class QuickChain:
     @staticmethod
     def suits(model: nn.Module, plan: Plan, x: Any) -> bool:
         """Whether this call of a chain can go the quick way: one plain tensor through
-        torch's own modules, none able to change the model's state, all without hooks."""
+        torch's own modules, none able to change the model's state, all without hooks,
+        each returning one tensor."""
         return (
             plan.chain is not None
             and _one_call(x)
             and leaves_state_alone(plan.chain)
             and all(_bare(m) for m in (model, *plan.containers, *plan.chain))
+            and not any(m.__dict__.get("return_indices") for m in plan.chain)
         )
 
     def fits(self, model: nn.Module, x: Any) -> bool:
@@ -123,6 +121,7 @@ class QuickChain:
                 or state["_backward_pre_hooks"]
                 or "forward" in state
                 or state.get("_compiled_call_impl") is not None
+                or state.get("return_indices")  # pooling returning a tuple
                 or (eval_only and state["training"])
                 or (tuple(state["_modules"].items()) != items if items else state["_modules"])
             ):
@@ -142,11 +141,14 @@ class QuickChain:
         grad_was = _is_grad_enabled()
         _set_grad_enabled(False)
         try:
-            for module, forward in zip(self._chain, self._forwards, strict=True):
-                if kept and module.__dict__.get("inplace") is True:
+            for module in self._chain:
+                if kept and module.__dict__.get("inplace"):  # (torch reads it as a truth value)
                     _copy_before_write(kept, x)
                     rewritten = True
-                out = forward(module, x)
+                # Its class's forward, called directly: with no hook anywhere and no
+                # compiled or instance forward, ``module(x)`` would only call this, a
+                # microsecond later.
+                out = type(module).forward(module, x)
                 step = steps[position]
                 if step is not None:
                     kept.append(out)
@@ -214,6 +216,7 @@ def _own_input_views(
     shared = storage_of(x0)
 
     def own(t: torch.Tensor) -> torch.Tensor:
+        t = t.detach()  # the caller's input itself may need a gradient
         if version >= 0 and x0._version == version and model_input.stride() == x0.stride():
             offset = model_input.storage_offset() - x0.storage_offset()
             return model_input.as_strided(t.shape, t.stride(), t.storage_offset() + offset)
@@ -245,7 +248,7 @@ def remembered(model: nn.Module, selector: Any, x: Any) -> QuickChain | None:
         return None
     if quick.fits(model, x):
         return quick
-    del entry[1][selector]  # changed: the general path decides again (and lets it go)
+    entry[1].pop(selector, None)  # changed: the general path decides again (and lets it go)
     return None
 
 

@@ -118,7 +118,12 @@ def writes_its_input(module: nn.Module) -> bool:
     value = vars(module).get("inplace")
     if value is None and hasattr(type(module), "inplace"):
         value = getattr(module, "inplace", None)
-    return value is True
+    if value is None or value is False:
+        return False
+    try:
+        return bool(value)  # as torch's functions read it: 1 and numpy's True count
+    except (TypeError, RuntimeError, ValueError):  # not a flag (a tensor, say)
+        return False
 
 
 def copy_shared(
@@ -353,40 +358,47 @@ class Recorder:
             stack = self._elsewhere.stack = []
         return stack
 
-    def traced_forward(self, module: nn.Module, forward: Callable[..., Any]) -> Callable[..., Any]:
-        """``forward`` recording each call, to stand in for the module's own (see ``hooks``).
+    def traced_forward(
+        self, module: nn.Module, forward: Callable[..., Any], live: list[Any]
+    ) -> Callable[..., Any]:
+        """``forward`` recording each call, to stand in for the module's own (see
+        ``hooks.Around``: it records only while ``live[0]`` is the module called).
 
         The outermost recorded call in the tracing thread (most calls) takes the
         lineage mode off the stack first and puts it back last: its bookkeeping
         then needs no ``DisableTorchFunction``. Any other call goes the hooks' way.
         What the module's calls share (its name, whether it writes its input) is
-        read once, here.
+        read once, here. The recorder is reached through ``live`` too, so a stand-in
+        kept after the trace keeps no capture alive.
         """
         label = self.recorded[module]
         writes = writes_its_input(module)
-        stack = self.stack
         owner = self._owner
+        live.append(self)
 
-        def traced(*args: Any, **kwargs: Any) -> Any:
-            if self.depth == 0 and get_ident() == owner:
-                mode = self.mode
+        def traced(bound: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            if bound is not live[0]:
+                return type(bound).forward(bound, *args, **kwargs)
+            recorder: Recorder = live[1]
+            if recorder.depth == 0 and get_ident() == owner:
+                mode = recorder.mode
                 depth = _len_torch_function_stack()
                 if depth and _get_function_stack_at(depth - 1) is mode:
                     _pop_torch_function_stack()
-                    self.depth = 1
+                    recorder.depth = 1
                     try:
-                        call = self._begin(module, args, kwargs, label, writes)
-                        stack.append(call)  # names the call if the forward raises
+                        call = recorder._begin(module, args, kwargs, label, writes)
+                        recorder.stack.append(call)  # names the call if the forward raises
                         output = forward(*args, **kwargs)
-                        stack.pop()
-                        self._end(call, output)
+                        recorder.stack.pop()
+                        recorder._end(call, output)
                     finally:
-                        self.depth = 0
+                        recorder.depth = 0
                         _push_on_torch_function_stack(mode)
                     return output
-            self.before(module, args, kwargs)
+            recorder.before(module, args, kwargs)
             output = forward(*args, **kwargs)
-            self.after(module, args, kwargs, output)
+            recorder.after(module, args, kwargs, output)
             return output
 
         return traced

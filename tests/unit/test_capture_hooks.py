@@ -3,6 +3,7 @@ modules' hook dicts; taken out again either way."""
 
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import Any
 
@@ -49,7 +50,7 @@ def test_hooks_run_with_kwargs_after_the_modules_own_and_come_off_again() -> Non
 
 def test_a_users_handle_made_while_the_hooks_are_on_keeps_its_hook() -> None:
     layer = nn.Linear(3, 2)
-    hooks = ForwardHooks()
+    hooks = ForwardHooks(wrap=False)
     hooks.add(layer, lambda m, a, k: None, lambda m, a, k, o: None)
     calls: list[int] = []
     handle = layer.register_forward_hook(lambda m, args, out: calls.append(1))
@@ -139,10 +140,12 @@ def test_a_module_with_a_forward_hook_of_its_own_is_hooked_and_records_what_the_
 
 def test_a_user_pre_hook_runs_before_the_stand_in_which_reads_what_it_returned() -> None:
     model = _Probe()
-    model.fc.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
-    tr = dw.trace(model, torch.randn(4, 3))
+    model.fc.register_forward_pre_hook(lambda m, args: (torch.cat([args[0], args[0]]),))
+    x = torch.randn(4, 3)
+    tr = dw.trace(model, x)
     assert model.seen["standin"] is True
-    assert torch.equal(tr["fc"].output, model.fc.bias.detach().expand(4, 2))
+    assert tr["fc"].input_shapes == ((8, 3),)
+    assert torch.equal(tr["fc"].output, model.fc(x))
 
 
 class _Fails(nn.Module):
@@ -171,3 +174,34 @@ def test_a_hook_for_every_module_makes_the_trace_hook_each_one() -> None:
     finally:
         handle.remove()
     assert model.seen["standin"] is False and model.seen["hooks"] == [1, 1, 1, 1]
+
+
+class _CopiesAndKeeps(nn.Module):
+    """Makes a deep copy of a layer and keeps a layer's forward, while the trace runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+        self.copies: list[nn.Module] = []
+        self.saved: list[Any] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.copies.append(copy.deepcopy(self.fc))
+        self.saved.append(self.fc.forward)
+        return self.fc(x)
+
+
+def test_a_copy_or_a_forward_kept_during_the_trace_records_nothing_afterwards() -> None:
+    model = _CopiesAndKeeps()
+    x = torch.randn(4, 3)
+    tr = dw.trace(model, x)
+    assert [r.name for r in tr] == ["fc"]
+    twin, saved = model.copies[0], model.saved[0]
+    with torch.no_grad():
+        twin.weight.add_(1.0)  # the copy is a module of its own
+        assert torch.equal(twin(x), nn.Linear.forward(twin, x))
+        assert not torch.equal(twin(x), model.fc(x))
+        assert torch.equal(saved(x), model.fc(x))
+    again = dw.trace(model, x)  # a second trace is not told of the first one's calls
+    assert [r.name for r in again] == ["fc"]
+    assert len(tr) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -227,6 +228,7 @@ def test_a_selection_is_remembered_with_its_records(layers: object) -> None:
     model, x = _mlp(), torch.randn(4, 6)
     for _ in range(2):
         tr = dw.trace(model, x, layers=layers)  # type: ignore[arg-type]
+        assert _quick(model)
         names = [r.name for r in tr.layers]
         assert names == (["2"] if layers == "2" else ["0", "2"])
         assert tr.layers[-1].inputs == (("0",) if len(names) == 2 else ("input",))
@@ -244,3 +246,71 @@ def test_inference_tensors_and_inference_mode_are_traced() -> None:
     for tr in (in_mode, outside):
         for record, want in zip(tr.layers, _expected(model, x.clone()), strict=True):
             assert torch.equal(record.output, want)
+
+
+def test_records_of_an_input_that_needs_a_gradient_do_not() -> None:
+    data = torch.randn(8, 7)
+    x = data[:, 1:].requires_grad_()  # not dense: the records are copies, not views
+    for model in (
+        nn.Sequential(nn.Dropout(0.2), nn.Linear(6, 3)).eval(),
+        nn.Sequential(nn.ReLU(inplace=True), nn.Linear(6, 3)).eval(),
+        nn.Sequential(nn.Identity()).eval(),
+    ):
+        for _ in range(2):
+            tr = dw.trace(model, x.detach().clone().requires_grad_() if _ else x)
+            for value in [*(r.output for r in tr.layers), tr.output]:
+                assert not value.requires_grad and value.grad_fn is None
+
+
+@pytest.mark.parametrize("flag", [1, np.True_], ids=["1", "numpy True"])
+def test_an_in_place_flag_that_is_not_a_bool_counts(flag: object) -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(inplace=flag), nn.Linear(5, 3)).eval()  # type: ignore[arg-type]
+    x = torch.randn(4, 6)
+    for _ in range(2):
+        tr = dw.trace(model, x)
+        with torch.no_grad():
+            assert torch.equal(tr["0"].output, model[0](x))  # before the ReLU wrote into it
+        assert (tr["0"].output < 0).any()
+
+
+def test_a_chain_ending_in_a_pool_that_returns_indices_is_traced() -> None:
+    x = torch.randn(2, 1, 4, 4)
+    for model in (
+        nn.Sequential(nn.MaxPool2d(2, return_indices=True)).eval(),
+        nn.Sequential(nn.Flatten(0, 1), nn.AdaptiveMaxPool1d(2, return_indices=True)).eval(),
+    ):
+        for _ in range(2):
+            tr = dw.trace(model, x)
+            with torch.no_grad():
+                values, indices = model(x)
+            assert torch.equal(tr.output[0], values) and torch.equal(tr.output[1], indices)
+
+
+def test_a_class_forward_patched_later_is_the_one_called() -> None:
+    model, x = _mlp(), torch.randn(4, 6)
+    dw.trace(model, x)
+    original = nn.ReLU.forward
+    nn.ReLU.forward = lambda self, t: torch.tanh(t)  # type: ignore[method-assign]
+    try:
+        tr = dw.trace(model, x)
+        with torch.no_grad():
+            assert torch.equal(tr["1"].output, torch.tanh(model[0](x)))
+    finally:
+        nn.ReLU.forward = original  # type: ignore[method-assign]
+
+
+def test_a_changed_model_found_by_two_threads_at_once_is_let_go_by_both(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model, x = _mlp(), torch.randn(4, 6)
+    dw.trace(model, x)
+    chains = quick_chain._memo[id(model)][1]
+    (selector,) = chains
+
+    def found_stale_while_another_thread_let_it_go(*args: object) -> bool:
+        chains.pop(selector, None)  # the other thread, between the lookup and the check
+        return False
+
+    monkeypatch.setattr(quick_chain.QuickChain, "fits", found_stale_while_another_thread_let_it_go)
+    assert quick_chain.remembered(model, selector, x) is None

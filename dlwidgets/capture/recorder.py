@@ -112,18 +112,29 @@ def _is_hook_machinery(func: Any, inputs: list[torch.Tensor]) -> bool:
 def writes_its_input(module: nn.Module) -> bool:
     """``ReLU(inplace=True)`` and the like.
 
-    torch's modules keep ``inplace`` on the instance: read there first, without
-    ``nn.Module.__getattr__``'s miss; a class attribute or property counts too.
+    torch's modules keep ``inplace`` on the instance: read there first; a class
+    attribute or property counts too (whether a class has one is kept per class:
+    the miss costs more than the rest).
     """
     value = vars(module).get("inplace")
-    if value is None and hasattr(type(module), "inplace"):
-        value = getattr(module, "inplace", None)
+    if value is None:
+        cls = type(module)
+        has = _has_inplace.get(cls)
+        if has is None:
+            if len(_has_inplace) > 512:
+                _has_inplace.clear()
+            has = _has_inplace[cls] = hasattr(cls, "inplace")
+        if has:
+            value = getattr(module, "inplace", None)
     if value is None or value is False:
         return False
     try:
         return bool(value)  # as torch's functions read it: 1 and numpy's True count
     except (TypeError, RuntimeError, ValueError):  # not a flag (a tensor, say)
         return False
+
+
+_has_inplace: dict[type, bool] = {}
 
 
 def copy_shared(

@@ -81,7 +81,7 @@ def _around(before: PreHook, after: PostHook) -> Around:
     ) -> Callable[..., Any]:
         def traced(bound: nn.Module, *args: Any, **kwargs: Any) -> Any:
             if bound is not live[0]:
-                return type(bound).forward(bound, *args, **kwargs)
+                return not_standing_in(bound, args, kwargs)
             before(module, args, kwargs)
             output = forward(*args, **kwargs)
             after(module, args, kwargs, output)
@@ -106,7 +106,20 @@ def _stand_in(
     live: list[Any] = [module]
     traced = around(module, forward, live)
     traced.__wrapped__ = type(module).forward  # type: ignore[attr-defined]  # for inspect
+    traced.__name__ = "forward"  # a pickle of a copy made meanwhile loads it as the class's
+    traced._live = live  # type: ignore[attr-defined]  # read by not_standing_in
     return MethodType(traced, module), live
+
+
+def not_standing_in(bound: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A stand-in called on a module it was not made for (a copy made during its
+    trace: ``copy.deepcopy`` rebinds it), or after its trace (a forward kept): the
+    class's forward. A copy is rid of it here, once its trace is no longer using it."""
+    entry = bound.__dict__.get("forward")
+    live = getattr(getattr(entry, "__func__", None), "_live", None)
+    if live is not None and live[0] is not bound:
+        del bound.__dict__["forward"]
+    return type(bound).forward(bound, *args, **kwargs)
 
 
 def _registers_its_own_way(cls: type[nn.Module]) -> bool:
@@ -121,25 +134,33 @@ class ForwardHooks:
 
     def __init__(self, *, wrap: bool = True) -> None:
         """``wrap=False``: hooks on every module (a hook registered for every module
-        runs after ``forward``, and ``after`` must see what it returns)."""
+        runs after ``forward``, and ``after`` must see what it returns; a model
+        copied module by module during its forward, as ``nn.DataParallel`` does,
+        would carry stand-ins bound to the original)."""
         self._wrap = wrap
         self._wrapped: list[tuple[nn.Module, MethodType, list[Any]]] = []
         self._added: list[tuple[nn.Module, int]] = []
         self._handles: list[RemovableHandle] = []
 
     def add(
-        self, module: nn.Module, before: PreHook, after: PostHook, around: Around | None = None
+        self,
+        module: nn.Module,
+        before: PreHook,
+        after: PostHook,
+        around: Around | None = None,
+        *,
+        wrap: bool = True,
     ) -> None:
         """``before`` runs after the module's own pre-hooks, ``after`` after its own hooks.
 
         ``around`` makes the forward that stands in for the module's own, when it
-        can: one that runs ``before`` and ``after`` by default.
+        can (and ``wrap``): one that runs ``before`` and ``after`` by default.
         """
-        if self._wrap and _wrappable(module):
+        if wrap and self._wrap and _wrappable(module):
             forward = module.forward  # the class's, bound
             method, live = _stand_in(module, around or _around(before, after), forward)
-            # setdefault: a trace of the same model in another thread may have just
-            # written its own; then this one takes hooks.
+            # setdefault: never over another trace's stand-in (that trace takes it off).
+            # Two traces of one model at once in two threads are not supported.
             if module.__dict__.setdefault("forward", method) is method:
                 self._wrapped.append((module, method, live))
                 return

@@ -79,7 +79,7 @@ _IN_PLACE_ARITHMETIC = frozenset(
 
 def writes_in_place(func: Any, kwargs: dict[str, Any]) -> bool:
     """Whether a torch call announces that it writes into an input (`add_`, `+=`, inplace=True)."""
-    if kwargs and (kwargs.get("inplace") is True or "out" in kwargs):
+    if kwargs and (kwargs.get("inplace") or "out" in kwargs):  # truthy, as torch reads it
         return True
     try:
         return _named_in_place[func]

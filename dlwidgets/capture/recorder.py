@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +19,7 @@ from torch._C import (
 )
 from torch.autograd.graph import GradientEdge, get_gradient_edge
 
+from dlwidgets.capture.hooks import not_standing_in
 from dlwidgets.capture.lineage import Tags
 from dlwidgets.capture.tensors import describe, iter_tensors, map_tensors, storage_of
 from dlwidgets.errors import TraceError
@@ -238,7 +238,7 @@ class Recorder:
         # Recorded calls under way in the tracing thread (the innermost last), and in
         # others (a model may run a module in a thread pool): each pairs its own.
         self.stack: list[Call] = []
-        self._elsewhere = threading.local()
+        self._elsewhere: dict[int, list[Call]] = {}  # by thread id
         self.scope_stack: list[str] = []
         self.done: list[Call] = []
         # Recorded module calls in progress in the tracing thread: the lineage
@@ -364,10 +364,7 @@ class Recorder:
                 self._mode_aside = False
 
     def _stack_elsewhere(self) -> list[Call]:
-        stack: list[Call] | None = getattr(self._elsewhere, "stack", None)
-        if stack is None:
-            stack = self._elsewhere.stack = []
-        return stack
+        return self._elsewhere.setdefault(get_ident(), [])
 
     def traced_forward(
         self, module: nn.Module, forward: Callable[..., Any], live: list[Any]
@@ -376,8 +373,8 @@ class Recorder:
         ``hooks.Around``: it records only while ``live[0]`` is the module called).
 
         The outermost recorded call in the tracing thread (most calls) takes the
-        lineage mode off the stack first and puts it back last: its bookkeeping
-        then needs no ``DisableTorchFunction``. Any other call goes the hooks' way.
+        lineage mode off the stack first and puts it back last, not for each
+        hook. Any other call goes the hooks' way.
         What the module's calls share (its name, whether it writes its input) is
         read once, here. The recorder is reached through ``live`` too, so a stand-in
         kept after the trace keeps no capture alive.
@@ -389,7 +386,7 @@ class Recorder:
 
         def traced(bound: nn.Module, *args: Any, **kwargs: Any) -> Any:
             if bound is not live[0]:
-                return type(bound).forward(bound, *args, **kwargs)
+                return not_standing_in(bound, args, kwargs)
             recorder: Recorder = live[1]
             if recorder.depth == 0 and get_ident() == owner:
                 mode = recorder.mode
@@ -398,11 +395,14 @@ class Recorder:
                     _pop_torch_function_stack()
                     recorder.depth = 1
                     try:
-                        call = recorder._begin(module, args, kwargs, label, writes)
+                        # Off for a user's mode below ours, and tensor subclasses.
+                        with DisableTorchFunction():
+                            call = recorder._begin(module, args, kwargs, label, writes)
                         recorder.stack.append(call)  # names the call if the forward raises
                         output = forward(*args, **kwargs)
                         recorder.stack.pop()
-                        recorder._end(call, output)
+                        with DisableTorchFunction():
+                            recorder._end(call, output)
                     finally:
                         recorder.depth = 0
                         _push_on_torch_function_stack(mode)
@@ -535,8 +535,11 @@ class Recorder:
     # -- failure --------------------------------------------------------------------
 
     def error(self, exc: BaseException, model: nn.Module) -> TraceError:
-        if self.stack:
-            call = self.stack[-1]
+        # The call that failed: the latest to start of those still under way, in
+        # whichever thread (a model may run a layer in a thread pool).
+        under_way = [stack[-1] for stack in (self.stack, *self._elsewhere.values()) if stack]
+        if under_way:
+            call = max(under_way, key=lambda c: c.order)
             assert call.module is not None
             return layer_error(call.name, call.module, call.pending or [], exc)
         last = self.done[-1] if self.done else None

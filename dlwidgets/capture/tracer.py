@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -236,10 +237,17 @@ def _run_hooked(
 ) -> tuple[list[Call], Any]:
     """The general path: hooks on the recorded modules, and a ``TorchFunctionMode``
     that carries the dataflow through the model's own code between them."""
-    hooks = ForwardHooks(wrap=not global_hooks())
+    hooks = ForwardHooks(wrap=not global_hooks() and not _copies_itself(plan.modules))
+    hooked_only = _fused_parts(recorder.recorded)
     try:
         for module in recorder.recorded:
-            hooks.add(module, recorder.before, recorder.after, recorder.traced_forward)
+            hooks.add(
+                module,
+                recorder.before,
+                recorder.after,
+                recorder.traced_forward,
+                wrap=module not in hooked_only,
+            )
         if ops:  # op names carry the module they were called from
             for module in plan.scopes:
                 if module not in recorder.recorded:
@@ -272,6 +280,30 @@ def _run_hooked(
     if recorder.copy_on_write and recorder.overwritten():
         raise Spoiled
     return recorder.done, output
+
+
+def _copies_itself(modules: list[nn.Module]) -> bool:
+    """A model that copies its modules on each forward (``nn.DataParallel`` on several
+    devices) or compiles them (``torch.compile``): stand-in forwards would be copied,
+    or compiled, with them. They get hooks."""
+    kinds: tuple[type, ...] = (nn.DataParallel,)
+    dynamo = sys.modules.get("torch._dynamo.eval_frame")  # imported by torch.compile only
+    if dynamo is not None:
+        kinds += (dynamo.OptimizedModule,)
+    return any(isinstance(module, kinds) for module in modules)
+
+
+def _fused_parts(recorded: dict[nn.Module, str]) -> set[nn.Module]:
+    """The parts of a recorded torch transformer layer that are recorded too: the layer
+    runs one fused kernel instead of them unless one has hooks, so they get hooks."""
+    parts: set[nn.Module] = set()
+    for module in recorded:
+        if type(module).__module__ == "torch.nn.modules.transformer":
+            inside = [m for m in module.modules() if m is not module and m in recorded]
+            if inside:
+                parts.update(inside)
+                parts.add(module)
+    return parts
 
 
 def _backward_ready(modules: list[nn.Module]) -> AbstractContextManager[Any]:

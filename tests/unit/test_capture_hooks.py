@@ -4,12 +4,16 @@ modules' hook dicts; taken out again either way."""
 from __future__ import annotations
 
 import copy
+import gc
 import inspect
+import io
+import weakref
 from typing import Any
 
 import pytest
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 from torch.utils.hooks import RemovableHandle
 
 import dlwidgets as dw
@@ -205,3 +209,121 @@ def test_a_copy_or_a_forward_kept_during_the_trace_records_nothing_afterwards() 
     again = dw.trace(model, x)  # a second trace is not told of the first one's calls
     assert [r.name for r in again] == ["fc"]
     assert len(tr) == 1
+
+
+def test_a_kept_forward_keeps_nothing_of_its_trace_alive() -> None:
+    model = _CopiesAndKeeps()
+    x = torch.randn(4, 3)
+    tr = dw.trace(model, x)
+    capture = weakref.ref(tr["fc"].output)
+    saved = model.saved[0]
+    del tr
+    saved(x)  # after its trace: the class's forward, recording nothing
+    gc.collect()
+    assert capture() is None
+
+
+def test_a_copy_made_during_the_trace_sheds_its_stand_in_and_pickles() -> None:
+    model = _CopiesAndKeeps()
+    dw.trace(model, torch.randn(4, 3))
+    twin = model.copies[0]
+    buffer = io.BytesIO()
+    torch.save(twin, buffer)  # before any call: the stand-in is still in its __dict__
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=False)
+    x = torch.randn(2, 3)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), twin(x))
+    assert "forward" not in vars(twin)  # its first call took it off
+
+
+class _Wide(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+        self.seen: list[bool] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.seen.append("forward" in vars(self.fc))
+        return self.fc(x)
+
+
+def test_a_model_under_data_parallel_gets_hooks_not_stand_ins() -> None:
+    inner = _Wide()
+    tr = dw.trace(nn.DataParallel(inner), torch.randn(4, 3))  # (no GPU: it calls inner)
+    assert inner.seen == [False]
+    assert [r.name for r in tr] == ["module.fc"]
+
+
+def test_an_eval_transformer_layer_recorded_with_its_parts_runs_its_parts() -> None:
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True).eval()
+    x = torch.randn(2, 5, 8)
+    tr = dw.trace(layer, x, layers="*")
+    names = [r.name for r in tr]
+    assert {"self_attn", "linear1", "linear2", "norm1", "norm2"} <= set(names)
+    with torch.no_grad():
+        assert torch.allclose(tr.output, layer(x), atol=1e-5)
+
+
+def test_a_layer_failing_in_another_thread_is_named() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1)
+
+    class M(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = nn.Linear(3, 3), nn.Linear(4, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return pool.submit(self.b, self.a(x)).result()
+
+    with pytest.raises(dw.TraceError, match=r"layer 'b' \(Linear.*failed on input \(4, 3\)"):
+        dw.trace(M(), torch.randn(4, 3))
+    pool.shutdown()
+
+
+class _InPlaceOne(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+        self.relu = nn.ReLU(inplace=1)  # type: ignore[arg-type]
+        self.runs = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.runs += 1
+        return self.relu(self.fc(x)) * 1
+
+
+def test_an_in_place_flag_of_one_is_announced_on_the_general_path() -> None:
+    model = _InPlaceOne()
+    x = torch.randn(5, 3)
+    tr = dw.trace(model, x)
+    assert model.runs == 1  # copied before the write, not found written and traced again
+    with torch.no_grad():
+        assert torch.equal(tr["fc"].output, model.fc(x))
+
+
+class _Watching(TorchFunctionMode):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        self.seen.append(getattr(func, "__name__", repr(func)))
+        return func(*args, **(kwargs or {}))
+
+
+def test_a_users_mode_around_the_trace_sees_nothing_of_it_among_the_models_ops() -> None:
+    model = _Probe()
+    x = torch.randn(4, 3)
+    with _Watching() as plain_mode, torch.no_grad():
+        model(x)
+    with _Watching() as traced_mode:
+        dw.trace(model, x)
+
+    def between(seen: list[str]) -> list[str]:  # from the layer's op to the model's next one
+        return seen[seen.index("linear") : seen.index("mul") + 1]
+
+    assert between(traced_mode.seen) == between(plain_mode.seen) == ["linear", "mul"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -92,66 +93,67 @@ def trace(
     plan = plan_for(model, layers, ops)
     if quick_call and QuickChain.suits(model, plan, inputs[0]):
         return remember(model, selector, plan).run(model, inputs[0])
-    named_inputs, model_inputs, nested = _inputs_kept(inputs, kwargs)
-    chain = plan.chain_for(inputs, kwargs)
-    # Captures are copied only when something writes into them; if an unannounced
-    # write slipped through, trace once more copying every capture.
-    loss = None
-    param_grads: dict[str, torch.Tensor] = {}
-    for copy_on_write in (not torch.is_inference_mode_enabled(), False):
-        guard = preserved(model, plan.modules)
-        try:
-            with (
-                guard,
-                torch.set_grad_enabled(grads),
-                _backward_ready(plan.modules) if grads else nullcontext(),
-            ):
-                if chain is not None:
-                    calls, output = run_chain(
-                        chain,
-                        plan.steps,
-                        inputs[0],
-                        copy_on_write=copy_on_write,
-                        grads=grads,
-                        reduce=reduce,
-                        model=model,
-                        restored=guard.restored,
-                    )
-                else:
-                    recorder = Recorder(
-                        plan.recorded,
-                        plan.scopes if ops else {},  # op names only
-                        grads=grads,
-                        reduce=reduce,
-                        copy_on_write=copy_on_write,
-                        restored=guard.restored,
-                    )
-                    calls, output = _run_hooked(
-                        recorder, model, plan, inputs, kwargs, named_inputs, ops
-                    )
-                if grads:  # before the buffers are put back: the graph may have read them
-                    loss = _loss(output, target, loss_fn)
-                    param_grads = _backward(calls, model, loss)
-                # Inside the guard: a reduce= may draw random numbers.
-                output = _output_kept(output, reduce)
-                # A capture (or the output) may be a buffer the forward changed and
-                # that is about to be put back: it keeps what the forward made.
-                kept = [calls, output]
-                guard.before_restore = lambda written, kept=kept: copy_shared(kept, written)
-        except Spoiled:
-            _restore_inputs(named_inputs, model_inputs, nested)
-            continue
-        break
-    # A record may view memory that outlives the trace and changes after it: the
-    # caller's input (nn.Flatten or nn.Identity first), a parameter (a class token)
-    # or a buffer (a positional table). The trace keeps its own copy.
-    outside = _outside_memory(named_inputs, plan.modules)
-    if chain is None:  # the recorder lists each capture it kept without a copy
-        recorder.own_copies(outside)
-    copy_shared(kept, outside, host_only=True, records=chain is not None)
-    calls, output = kept
-    names = {id(p): name for name, p in model.named_parameters()} if grads else {}
-    return _finish(calls, model_inputs, output, loss, param_grads, names, grads)
+    with _collector.held():
+        named_inputs, model_inputs, nested = _inputs_kept(inputs, kwargs)
+        chain = plan.chain_for(inputs, kwargs)
+        # Captures are copied only when something writes into them; if an unannounced
+        # write slipped through, trace once more copying every capture.
+        loss = None
+        param_grads: dict[str, torch.Tensor] = {}
+        for copy_on_write in (not torch.is_inference_mode_enabled(), False):
+            guard = preserved(model, plan.modules)
+            try:
+                with (
+                    guard,
+                    torch.set_grad_enabled(grads),
+                    _backward_ready(plan.modules) if grads else nullcontext(),
+                ):
+                    if chain is not None:
+                        calls, output = run_chain(
+                            chain,
+                            plan.steps,
+                            inputs[0],
+                            copy_on_write=copy_on_write,
+                            grads=grads,
+                            reduce=reduce,
+                            model=model,
+                            restored=guard.restored,
+                        )
+                    else:
+                        recorder = Recorder(
+                            plan.recorded,
+                            plan.scopes if ops else {},  # op names only
+                            grads=grads,
+                            reduce=reduce,
+                            copy_on_write=copy_on_write,
+                            restored=guard.restored,
+                        )
+                        calls, output = _run_hooked(
+                            recorder, model, plan, inputs, kwargs, named_inputs, ops
+                        )
+                    if grads:  # before the buffers are put back: the graph may have read them
+                        loss = _loss(output, target, loss_fn)
+                        param_grads = _backward(calls, model, loss)
+                    # Inside the guard: a reduce= may draw random numbers.
+                    output = _output_kept(output, reduce)
+                    # A capture (or the output) may be a buffer the forward changed and
+                    # that is about to be put back: it keeps what the forward made.
+                    kept = [calls, output]
+                    guard.before_restore = lambda written, kept=kept: copy_shared(kept, written)
+            except Spoiled:
+                _restore_inputs(named_inputs, model_inputs, nested)
+                continue
+            break
+        # A record may view memory that outlives the trace and changes after it: the
+        # caller's input (nn.Flatten or nn.Identity first), a parameter (a class token)
+        # or a buffer (a positional table). The trace keeps its own copy.
+        outside = _outside_memory(named_inputs, plan.modules)
+        if chain is None:  # the recorder lists each capture it kept without a copy
+            recorder.own_copies(outside)
+        copy_shared(kept, outside, host_only=True, records=chain is not None)
+        calls, output = kept
+        names = {id(p): name for name, p in model.named_parameters()} if grads else {}
+        return _finish(calls, model_inputs, output, loss, param_grads, names, grads)
 
 
 def _outside_memory(named_inputs: dict[str, Any], modules: list[nn.Module]) -> list[torch.Tensor]:
@@ -318,28 +320,31 @@ def _backward_ready(modules: list[nn.Module]) -> AbstractContextManager[Any]:
         and any(p.is_cuda for p in module.parameters(recurse=False))
         for module in modules
     )
-    return _cudnn.off() if needs else nullcontext()
+    return _cudnn.held() if needs else nullcontext()
 
 
-class _CudnnSwitch:
-    """cuDNN off while any trace needs it off.
+class _SharedSwitch:
+    """A process-wide setting held at ``value`` while any trace needs it.
 
-    The flag is the process's own: traces in several threads (a Playground's
-    and the kernel's) share one switch, and it goes back to what it was when
-    the last of them ends. Other threads run without cuDNN meanwhile.
+    Traces in several threads (a Playground's and the kernel's) share one
+    switch, and the setting goes back to what it was when the last of them
+    ends. Other threads run with it meanwhile.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, read: Callable[[], bool], write: Callable[[bool], None], value: bool):
+        self._read = read
+        self._write = write
+        self._value = value
         self._lock = threading.Lock()
         self._users = 0
         self._before = True
 
     @contextmanager
-    def off(self) -> Iterator[None]:
+    def held(self) -> Iterator[None]:
         with self._lock:
             if self._users == 0:
-                self._before = torch.backends.cudnn.enabled
-                torch.backends.cudnn.enabled = False
+                self._before = self._read()
+                self._write(self._value)
             self._users += 1
         try:
             yield
@@ -347,10 +352,26 @@ class _CudnnSwitch:
             with self._lock:
                 self._users -= 1
                 if self._users == 0:
-                    torch.backends.cudnn.enabled = self._before
+                    self._write(self._before)
 
 
-_cudnn = _CudnnSwitch()
+def _set_cudnn(on: bool) -> None:
+    torch.backends.cudnn.enabled = on
+
+
+def _set_collector(on: bool) -> None:
+    if on:
+        gc.enable()
+    else:
+        gc.disable()
+
+
+_cudnn = _SharedSwitch(lambda: torch.backends.cudnn.enabled, _set_cudnn, False)
+# A hooked trace makes a few objects per record, all freed by reference counting
+# (it makes no reference cycles: tests/unit/test_capture.py checks each corpus
+# model), yet enough of them to start a pass of the cyclic collector on most
+# traces. Paused while it runs; the pass comes after, as it would have.
+_collector = _SharedSwitch(gc.isenabled, _set_collector, False)
 
 
 def _loss(output: Any, target: torch.Tensor | int | None, loss_fn: LossFn | None) -> torch.Tensor:

@@ -783,17 +783,46 @@ def test_an_unannounced_write_into_the_input_is_traced_from_the_original_input()
 
 
 def test_the_cudnn_switch_is_shared_by_threads_and_restored_by_the_last() -> None:
-    from dlwidgets.capture.tracer import _CudnnSwitch
+    from dlwidgets.capture.tracer import _cudnn
 
-    switch = _CudnnSwitch()
+    switch = _cudnn
     before = torch.backends.cudnn.enabled
-    first, second = switch.off(), switch.off()
+    first, second = switch.held(), switch.held()
     first.__enter__()
     second.__enter__()
     first.__exit__(None, None, None)
     assert torch.backends.cudnn.enabled is False  # the second trace still needs it off
     second.__exit__(None, None, None)
     assert torch.backends.cudnn.enabled == before
+
+
+class _Collecting(nn.Module):
+    def __init__(self, fails: bool = False) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+        self.fails = fails
+        self.collector: list[bool] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.collector.append(gc.isenabled())
+        return self.fc(x[:, :2] if self.fails else x)
+
+
+def test_the_cyclic_collector_pauses_while_a_hooked_trace_runs_and_comes_back() -> None:
+    assert gc.isenabled()
+    model = _Collecting()
+    dw.trace(model, torch.randn(4, 3))
+    assert model.collector == [False] and gc.isenabled()
+    failing = _Collecting(fails=True)
+    with pytest.raises(dw.TraceError):
+        dw.trace(failing, torch.randn(4, 3))
+    assert failing.collector == [False] and gc.isenabled()
+    gc.disable()  # a user who turned it off keeps it off
+    try:
+        dw.trace(model, torch.randn(4, 3))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_a_generator_selector_is_read_once_and_does_not_poison_the_cache() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from operator import attrgetter
@@ -93,7 +94,7 @@ def trace(
     plan = plan_for(model, layers, ops)
     if quick_call and QuickChain.suits(model, plan, inputs[0]):
         return remember(model, selector, plan).run(model, inputs[0])
-    with _collector.held():
+    with _one_at_a_time(model), _collector.held():
         named_inputs, model_inputs, nested = _inputs_kept(inputs, kwargs)
         chain = plan.chain_for(inputs, kwargs)
         # Captures are copied only when something writes into them; if an unannounced
@@ -282,6 +283,21 @@ def _run_hooked(
     if recorder.copy_on_write and recorder.overwritten():
         raise Spoiled
     return recorder.done, output
+
+
+_locks: weakref.WeakKeyDictionary[nn.Module, threading.RLock] = weakref.WeakKeyDictionary()
+_locks_lock = threading.Lock()
+
+
+def _one_at_a_time(model: nn.Module) -> threading.RLock:
+    """A model's own lock: the general path writes stand-ins and hooks into its modules,
+    so two threads tracing one model (a Playground's and the kernel's) take turns.
+    (Re-entrant: a model whose forward traces itself goes on.)"""
+    lock = _locks.get(model)
+    if lock is None:
+        with _locks_lock:
+            lock = _locks.setdefault(model, threading.RLock())
+    return lock
 
 
 def _copies_itself(modules: list[nn.Module]) -> bool:

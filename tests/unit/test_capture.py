@@ -1129,3 +1129,44 @@ def test_records_viewing_a_parameter_or_a_buffer_are_copies(grads: bool) -> None
     assert torch.equal(tr["token"].output, kept[0])
     assert torch.equal(tr["table"].output, kept[1])
     assert torch.equal(chain["0"].output, kept[2])
+
+
+class _TwoLayers(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b = nn.Linear(8, 8), nn.Linear(8, 8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.b(torch.relu(self.a(x))) * 2
+
+
+def test_threads_tracing_one_model_at_once_take_turns() -> None:
+    import copy
+    import threading
+
+    model = _TwoLayers()
+    twin = copy.deepcopy(model)  # the expected values, computed off the traced model
+    wrong: list[object] = []
+
+    def work(seed: int) -> None:
+        generator = torch.Generator().manual_seed(seed)
+        for _ in range(60):
+            x = torch.randn(4, 8, generator=generator)
+            try:
+                tr = dw.trace(model, x, ops=True)
+                with torch.no_grad():
+                    right = [r.name for r in tr] == ["a", "relu", "b", "mul"] and torch.equal(
+                        tr.output, twin(x)
+                    )
+                if not right:
+                    wrong.append([r.name for r in tr])
+            except Exception as exc:
+                wrong.append(exc)
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
+    assert all("forward" not in vars(m) and not m._forward_hooks for m in model.modules())

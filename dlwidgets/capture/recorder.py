@@ -239,6 +239,7 @@ class Recorder:
         # others (a model may run a module in a thread pool): each pairs its own.
         self.stack: list[Call] = []
         self._elsewhere: dict[int, list[Call]] = {}  # by thread id
+        self._failed: Call | None = None  # the innermost call that raised (see abandon)
         self.scope_stack: list[str] = []
         self.done: list[Call] = []
         # Recorded module calls in progress in the tracing thread: the lineage
@@ -398,8 +399,12 @@ class Recorder:
                         # Off for a user's mode below ours, and tensor subclasses.
                         with DisableTorchFunction():
                             call = recorder._begin(module, args, kwargs, label, writes)
-                        recorder.stack.append(call)  # names the call if the forward raises
-                        output = forward(*args, **kwargs)
+                        recorder.stack.append(call)
+                        try:
+                            output = forward(*args, **kwargs)
+                        except BaseException:
+                            recorder.abandon()
+                            raise
                         recorder.stack.pop()
                         with DisableTorchFunction():
                             recorder._end(call, output)
@@ -408,11 +413,28 @@ class Recorder:
                         _push_on_torch_function_stack(mode)
                     return output
             recorder.before(module, args, kwargs)
-            output = forward(*args, **kwargs)
+            try:
+                output = forward(*args, **kwargs)
+            except BaseException:
+                recorder.abandon()
+                raise
             recorder.after(module, args, kwargs, output)
             return output
 
         return traced
+
+    def abandon(self) -> None:
+        """The call on top of this thread's stack raised: take it off, since the model
+        may catch the error and go on, and keep the innermost such call to name if
+        the error reaches the trace."""
+        mine = get_ident() == self._owner
+        call = (self.stack if mine else self._stack_elsewhere()).pop()
+        if self._failed is None:
+            self._failed = call
+        if mine:
+            self.depth -= 1
+            if self.depth == 0:
+                self.bring_mode_back()
 
     def _begin(
         self,
@@ -435,6 +457,7 @@ class Recorder:
             tensors = list(iter_tensors((args, kwargs) if kwargs else args))
             names = self.tags.of(tensors)
             shapes = tuple(tuple(t.shape) for t in tensors)
+        self._failed = None  # a call starting: any error caught before is over
         base = self.recorded[module] if label is None else label
         count = self.calls[base] = self.calls.get(base, 0) + 1
         self._order += 1
@@ -535,11 +558,12 @@ class Recorder:
     # -- failure --------------------------------------------------------------------
 
     def error(self, exc: BaseException, model: nn.Module) -> TraceError:
-        # The call that failed: the latest to start of those still under way, in
-        # whichever thread (a model may run a layer in a thread pool).
+        # The call that failed: the innermost that raised through a stand-in, or else
+        # (through hooks) the latest to start of those still under way, in whichever
+        # thread (a model may run a layer in a thread pool).
         under_way = [stack[-1] for stack in (self.stack, *self._elsewhere.values()) if stack]
-        if under_way:
-            call = max(under_way, key=lambda c: c.order)
+        if self._failed is not None or under_way:
+            call = self._failed or max(under_way, key=lambda c: c.order)
             assert call.module is not None
             return layer_error(call.name, call.module, call.pending or [], exc)
         last = self.done[-1] if self.done else None

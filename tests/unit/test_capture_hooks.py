@@ -327,3 +327,43 @@ def test_a_users_mode_around_the_trace_sees_nothing_of_it_among_the_models_ops()
         return seen[seen.index("linear") : seen.index("mul") + 1]
 
     assert between(traced_mode.seen) == between(plain_mode.seen) == ["linear", "mul"]
+
+
+class _Fallback(nn.Module):
+    """Tries a layer that fails, and catches it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bad, self.good = nn.Linear(2, 2), nn.Linear(3, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        try:
+            return self.bad(x)
+        except RuntimeError:
+            return self.good(x)
+
+
+class _UsesFallback(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inner, self.fc = _Fallback(), nn.Linear(3, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.inner(x) * 2)
+
+
+@pytest.mark.parametrize("layers", [None, "*"])
+def test_a_layer_error_the_model_catches_leaves_the_records_after_it_whole(layers: object) -> None:
+    model = _UsesFallback()
+    x = torch.randn(4, 3)
+    tr = dw.trace(model, x, layers=layers)  # type: ignore[arg-type]
+    with torch.no_grad():
+        inner = model.inner.good(x)
+        assert torch.allclose(tr["inner.good"].output, inner)
+        assert torch.allclose(tr["fc"].output, model.fc(inner * 2))
+    assert "inner.bad" not in tr  # it returned nothing
+    if layers == "*":  # (the root is recorded: its own `* 2` is not followed)
+        assert torch.allclose(tr["inner"].output, inner)
+        assert tr["inner"].inputs == ("input",)
+    else:
+        assert tr["fc"].inputs == ("inner.good",)

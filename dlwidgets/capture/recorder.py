@@ -396,9 +396,20 @@ class Recorder:
                     _pop_torch_function_stack()
                     recorder.depth = 1
                     try:
-                        # Off for a user's mode below ours, and tensor subclasses.
-                        with DisableTorchFunction():
+                        # The bookkeeping's own tensor calls are hidden from a user's mode
+                        # below ours and from tensor subclasses; with neither (the common
+                        # case) there is nothing to hide them from.
+                        plain = (
+                            depth == 1
+                            and len(args) == 1
+                            and not kwargs
+                            and type(args[0]) is torch.Tensor
+                        )
+                        if plain:
                             call = recorder._begin(module, args, kwargs, label, writes)
+                        else:
+                            with DisableTorchFunction():
+                                call = recorder._begin(module, args, kwargs, label, writes)
                         recorder.stack.append(call)
                         try:
                             output = forward(*args, **kwargs)
@@ -406,8 +417,11 @@ class Recorder:
                             recorder.abandon()
                             raise
                         recorder.stack.pop()
-                        with DisableTorchFunction():
+                        if plain and type(output) is torch.Tensor:
                             recorder._end(call, output)
+                        else:
+                            with DisableTorchFunction():
+                                recorder._end(call, output)
                     finally:
                         recorder.depth = 0
                         _push_on_torch_function_stack(mode)

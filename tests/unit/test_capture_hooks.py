@@ -8,7 +8,7 @@ import gc
 import inspect
 import io
 import weakref
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import torch
@@ -33,7 +33,7 @@ def _dicts(module: nn.Module) -> list[dict[int, Any]]:
 
 def test_hooks_run_with_kwargs_after_the_modules_own_and_come_off_again() -> None:
     layer = nn.Linear(3, 2)
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
     layer.register_forward_pre_hook(lambda m, args: seen.append("user before"))
     layer.register_forward_hook(lambda m, args, out: seen.append("user after"))
     before = _dicts(layer)
@@ -367,3 +367,31 @@ def test_a_layer_error_the_model_catches_leaves_the_records_after_it_whole(layer
         assert tr["inner"].inputs == ("input",)
     else:
         assert tr["fc"].inputs == ("inner.good",)
+
+
+class _Logged(torch.Tensor):
+    """A tensor subclass that notes every torch call made on it."""
+
+    seen: ClassVar[list[str]] = []
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        cls.seen.append(getattr(func, "__name__", repr(func)))
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+def test_a_tensor_subclass_sees_the_models_ops_and_not_the_traces() -> None:
+    model = _Probe()
+    x = torch.randn(4, 3).as_subclass(_Logged)
+    _Logged.seen = []
+    with torch.no_grad():
+        model(x)
+    plain = list(_Logged.seen)
+    _Logged.seen = []
+    dw.trace(model, x)
+    traced = list(_Logged.seen)
+
+    def between(seen: list[str]) -> list[str]:
+        return seen[seen.index("linear") : seen.index("mul") + 1]
+
+    assert between(traced) == between(plain)

@@ -239,7 +239,7 @@ class Recorder:
         # others (a model may run a module in a thread pool): each pairs its own.
         self.stack: list[Call] = []
         self._elsewhere: dict[int, list[Call]] = {}  # by thread id
-        self._failed: Call | None = None  # the innermost call that raised (see abandon)
+        self._failures: list[tuple[Call, BaseException]] = []
         self.scope_stack: list[str] = []
         self.done: list[Call] = []
         # Recorded module calls in progress in the tracing thread: the lineage
@@ -413,8 +413,8 @@ class Recorder:
                         recorder.stack.append(call)
                         try:
                             output = forward(*args, **kwargs)
-                        except BaseException:
-                            recorder.abandon()
+                        except BaseException as exc:
+                            recorder.abandon(call, exc)
                             raise
                         recorder.stack.pop()
                         if plain and type(output) is torch.Tensor:
@@ -427,26 +427,35 @@ class Recorder:
                         _push_on_torch_function_stack(mode)
                     return output
             recorder.before(module, args, kwargs)
+            mine = get_ident() == owner
+            call = (recorder.stack if mine else recorder._stack_elsewhere())[-1]
             try:
                 output = forward(*args, **kwargs)
-            except BaseException:
-                recorder.abandon()
+            except BaseException as exc:
+                recorder.abandon(call, exc)
                 raise
             recorder.after(module, args, kwargs, output)
             return output
 
         return traced
 
-    def abandon(self) -> None:
-        """The call on top of this thread's stack raised: take it off, since the model
-        may catch the error and go on, and keep the innermost such call to name if
-        the error reaches the trace."""
+    def forget_failures(self) -> None:
+        self._failures.clear()
+
+    def abandon(self, call: Call, exc: BaseException) -> None:
+        """``call`` raised ``exc``: take it off its thread's stack, with whatever a
+        module through hooks left above it, since the model may catch the error and
+        go on; keep the innermost call of each error, to name if that error is the
+        one that reaches the trace."""
         mine = get_ident() == self._owner
-        call = (self.stack if mine else self._stack_elsewhere()).pop()
-        if self._failed is None:
-            self._failed = call
+        stack = self.stack if mine else self._stack_elsewhere()
+        at = next(i for i in range(len(stack) - 1, -1, -1) if stack[i] is call)
+        dropped = len(stack) - at
+        del stack[at:]
+        if all(exc is not seen for _c, seen in self._failures):
+            self._failures.append((call, exc))  # innermost first for each exception
         if mine:
-            self.depth -= 1
+            self.depth -= dropped
             if self.depth == 0:
                 self.bring_mode_back()
 
@@ -471,7 +480,6 @@ class Recorder:
             tensors = list(iter_tensors((args, kwargs) if kwargs else args))
             names = self.tags.of(tensors)
             shapes = tuple(tuple(t.shape) for t in tensors)
-        self._failed = None  # a call starting: any error caught before is over
         base = self.recorded[module] if label is None else label
         count = self.calls[base] = self.calls.get(base, 0) + 1
         self._order += 1
@@ -572,12 +580,19 @@ class Recorder:
     # -- failure --------------------------------------------------------------------
 
     def error(self, exc: BaseException, model: nn.Module) -> TraceError:
-        # The call that failed: the innermost that raised through a stand-in, or else
-        # (through hooks) the latest to start of those still under way, in whichever
-        # thread (a model may run a layer in a thread pool).
+        # The call that failed: the innermost that raised this error (or one it came
+        # from) through a stand-in, or else (through hooks) the latest to start of
+        # those still under way, in whichever thread (a model may run a layer in a
+        # thread pool).
+        chain, seen = [], exc
+        while seen is not None and all(seen is not c for c in chain):
+            chain.append(seen)
+            seen = seen.__cause__ or seen.__context__
+        failed = next((c for e in chain for c, x in self._failures if x is e), None)
+        self._failures.clear()
         under_way = [stack[-1] for stack in (self.stack, *self._elsewhere.values()) if stack]
-        if self._failed is not None or under_way:
-            call = self._failed or max(under_way, key=lambda c: c.order)
+        if failed is not None or under_way:
+            call = failed or max(under_way, key=lambda c: c.order)
             assert call.module is not None
             return layer_error(call.name, call.module, call.pending or [], exc)
         last = self.done[-1] if self.done else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import sys
 import threading
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from operator import attrgetter
@@ -94,7 +93,7 @@ def trace(
     plan = plan_for(model, layers, ops)
     if quick_call and QuickChain.suits(model, plan, inputs[0]):
         return remember(model, selector, plan).run(model, inputs[0])
-    with _one_at_a_time(model), _collector.held():
+    with _general_path, _collector.off():
         named_inputs, model_inputs, nested = _inputs_kept(inputs, kwargs)
         chain = plan.chain_for(inputs, kwargs)
         # Captures are copied only when something writes into them; if an unannounced
@@ -279,25 +278,20 @@ def _run_hooked(
         hooks.remove()
         # The mode holds the recorder's methods: without this the pair is a cycle,
         # and every capture would wait for the cyclic GC instead of the Trace's end.
+        # So would the errors a layer raised and the model caught (their tracebacks
+        # reach the recorder).
         recorder.mode = None
+        recorder.forget_failures()
     if recorder.copy_on_write and recorder.overwritten():
         raise Spoiled
     return recorder.done, output
 
 
-_locks: weakref.WeakKeyDictionary[nn.Module, threading.RLock] = weakref.WeakKeyDictionary()
-_locks_lock = threading.Lock()
-
-
-def _one_at_a_time(model: nn.Module) -> threading.RLock:
-    """A model's own lock: the general path writes stand-ins and hooks into its modules,
-    so two threads tracing one model (a Playground's and the kernel's) take turns.
-    (Re-entrant: a model whose forward traces itself goes on.)"""
-    lock = _locks.get(model)
-    if lock is None:
-        with _locks_lock:
-            lock = _locks.setdefault(model, threading.RLock())
-    return lock
+# The general path writes stand-ins and hooks into the model's modules: traces on
+# it take turns, whichever models they trace (two threads may trace one model, or
+# a model and one of its parts). Re-entrant: a model whose forward traces goes on.
+# (A forward that waits on another thread tracing would wait for good.)
+_general_path = threading.RLock()
 
 
 def _copies_itself(modules: list[nn.Module]) -> bool:
@@ -336,39 +330,41 @@ def _backward_ready(modules: list[nn.Module]) -> AbstractContextManager[Any]:
         and any(p.is_cuda for p in module.parameters(recurse=False))
         for module in modules
     )
-    return _cudnn.held() if needs else nullcontext()
+    return _cudnn.off() if needs else nullcontext()
 
 
 class _SharedSwitch:
-    """A process-wide setting held at ``value`` while any trace needs it.
+    """A process-wide setting turned off while any trace needs it off.
 
-    Traces in several threads (a Playground's and the kernel's) share one
-    switch, and the setting goes back to what it was when the last of them
-    ends. Other threads run with it meanwhile.
+    Traces in several threads (a Playground's and the kernel's) share one switch.
+    The first turns the setting off if it was on, and the last turns it back on
+    then, and only then: a setting found off is left to whoever turned it off
+    (``timeit`` pauses the collector in another thread, say), so a trace never
+    leaves it off for good.
     """
 
-    def __init__(self, read: Callable[[], bool], write: Callable[[bool], None], value: bool):
+    def __init__(self, read: Callable[[], bool], write: Callable[[bool], None]):
         self._read = read
         self._write = write
-        self._value = value
         self._lock = threading.Lock()
         self._users = 0
-        self._before = True
+        self._turned_off = False
 
     @contextmanager
-    def held(self) -> Iterator[None]:
+    def off(self) -> Iterator[None]:
         with self._lock:
-            if self._users == 0:
-                self._before = self._read()
-                self._write(self._value)
             self._users += 1
+            if self._users == 1 and self._read():
+                self._turned_off = True
+                self._write(False)
         try:
             yield
         finally:
             with self._lock:
                 self._users -= 1
-                if self._users == 0:
-                    self._write(self._before)
+                if self._users == 0 and self._turned_off:
+                    self._turned_off = False
+                    self._write(True)
 
 
 def _set_cudnn(on: bool) -> None:
@@ -382,12 +378,12 @@ def _set_collector(on: bool) -> None:
         gc.disable()
 
 
-_cudnn = _SharedSwitch(lambda: torch.backends.cudnn.enabled, _set_cudnn, False)
+_cudnn = _SharedSwitch(lambda: torch.backends.cudnn.enabled, _set_cudnn)
 # A hooked trace makes a few objects per record, all freed by reference counting
 # (it makes no reference cycles: tests/unit/test_capture.py checks each corpus
 # model), yet enough of them to start a pass of the cyclic collector on most
 # traces. Paused while it runs; the pass comes after, as it would have.
-_collector = _SharedSwitch(gc.isenabled, _set_collector, False)
+_collector = _SharedSwitch(gc.isenabled, _set_collector)
 
 
 def _loss(output: Any, target: torch.Tensor | int | None, loss_fn: LossFn | None) -> torch.Tensor:

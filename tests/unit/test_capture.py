@@ -787,7 +787,7 @@ def test_the_cudnn_switch_is_shared_by_threads_and_restored_by_the_last() -> Non
 
     switch = _cudnn
     before = torch.backends.cudnn.enabled
-    first, second = switch.held(), switch.held()
+    first, second = switch.off(), switch.off()
     first.__enter__()
     second.__enter__()
     first.__exit__(None, None, None)

@@ -3,10 +3,12 @@ modules' hook dicts; taken out again either way."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import gc
 import inspect
 import io
+import threading
 import weakref
 from typing import Any, ClassVar
 
@@ -395,3 +397,142 @@ def test_a_tensor_subclass_sees_the_models_ops_and_not_the_traces() -> None:
         return seen[seen.index("linear") : seen.index("mul") + 1]
 
     assert between(traced) == between(plain)
+
+
+class _TwoWorkers(nn.Module):
+    """One layer fails in a worker thread; another worker starts a layer after it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bad, self.a = nn.Linear(5, 5), nn.Linear(4, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        from concurrent.futures import ThreadPoolExecutor
+
+        failed, done = threading.Event(), threading.Event()
+
+        def first() -> torch.Tensor:
+            try:
+                return self.bad(x)
+            finally:
+                failed.set()
+
+        def second() -> torch.Tensor:
+            failed.wait(5)
+            y = self.a(x)
+            done.set()
+            return y
+
+        with ThreadPoolExecutor(2) as pool:
+            one, two = pool.submit(first), pool.submit(second)
+            done.wait(5)
+            return one.result() + two.result()
+
+
+def test_the_layer_named_is_the_one_whose_error_reached_the_trace() -> None:
+    with pytest.raises(dw.TraceError, match=r"layer 'bad' \(Linear"):
+        dw.trace(_TwoWorkers(), torch.randn(2, 4))
+
+
+class _JustFails(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bad = nn.Linear(2, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.bad(x)
+
+
+class _CatchesThenFails(nn.Module):
+    def __init__(self, hooked: bool) -> None:
+        super().__init__()
+        self.inner, self.fc = _JustFails(), nn.Linear(3, 3)
+        if hooked:  # the failing layer goes through hooks, inside inner's stand-in
+            self.inner.bad.register_forward_hook(lambda m, args, out: None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with contextlib.suppress(RuntimeError):
+            x = self.inner(x)
+        return self.fc(x).view(7, -1)  # the model's own mistake, after fc ran
+
+
+@pytest.mark.parametrize("hooked", [False, True], ids=["stand-in", "hooks"])
+def test_an_error_after_a_caught_one_is_blamed_on_the_model_not_the_caught_layer(
+    hooked: bool,
+) -> None:
+    with pytest.raises(dw.TraceError, match=r"raised after layer 'fc' \(Linear\)"):
+        dw.trace(_CatchesThenFails(hooked), torch.randn(4, 3), layers=["inner", "inner.bad", "fc"])
+
+
+def test_a_trace_leaves_the_collector_on_when_another_thread_paused_it_meanwhile() -> None:
+    inside, go, started = threading.Event(), threading.Event(), threading.Event()
+
+    class Slow(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            inside.set()
+            go.wait(5)
+            return self.fc(x)
+
+    def pauses_the_collector() -> None:  # timeit's pattern, in another thread
+        was = gc.isenabled()
+        gc.disable()
+        started.set()
+        inside.wait(5)
+        if was:
+            gc.enable()
+        go.set()
+
+    assert gc.isenabled()
+    other = threading.Thread(target=pauses_the_collector)
+    other.start()
+    started.wait(5)
+    dw.trace(Slow(), torch.randn(2, 4))
+    other.join()
+    assert gc.isenabled()
+
+
+class _Block(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b = nn.Linear(8, 8), nn.Linear(8, 8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.b(torch.relu(self.a(x)))
+
+
+class _Outer(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.block = _Block()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.block(x) * 2
+
+
+def test_a_model_and_one_of_its_parts_traced_at_once_in_two_threads_take_turns() -> None:
+    model = _Outer()
+    wrong: list[object] = []
+
+    def work(target: nn.Module, names: list[str]) -> None:
+        for _ in range(60):
+            try:
+                got = [r.name for r in dw.trace(target, torch.randn(4, 8))]
+            except Exception as exc:
+                wrong.append(exc)
+                continue
+            if got != names:
+                wrong.append(got)
+
+    threads = [
+        threading.Thread(target=work, args=(model, ["block.a", "block.b"])),
+        threading.Thread(target=work, args=(model.block, ["a", "b"])),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []

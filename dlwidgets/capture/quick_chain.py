@@ -39,18 +39,6 @@ _is_grad_enabled = torch.is_grad_enabled
 _jit_tracing = torch._C._get_tracing_state
 
 
-def _bare(module: nn.Module) -> bool:
-    """No hook on it and no forward set on the instance: calling it runs its class's forward."""
-    return not (
-        module._forward_hooks
-        or module._forward_pre_hooks
-        or module._backward_hooks
-        or module._backward_pre_hooks
-        or "forward" in module.__dict__
-        or module.__dict__.get("_compiled_call_impl") is not None  # module.compile()
-    )
-
-
 def _one_call(x: Any) -> bool:
     """What this call must be, whatever the model: a plain strided tensor in (not a
     subclass, not sparse: the memory checks read its storage), and no hook registered
@@ -89,18 +77,15 @@ class QuickChain:
             + [(m, True) for m in self._chain]
         )
 
-    @staticmethod
-    def suits(model: nn.Module, plan: Plan, x: Any) -> bool:
-        """Whether this call of a chain can go the quick way: one plain tensor through
-        torch's own modules, none able to change the model's state, all without hooks,
-        each returning one tensor."""
-        return (
-            plan.chain is not None
-            and _one_call(x)
-            and leaves_state_alone(plan.chain)
-            and all(_bare(m) for m in (model, *plan.containers, *plan.chain))
-            and not any(m.__dict__.get("return_indices") for m in plan.chain)
-        )
+    @classmethod
+    def found(cls, model: nn.Module, plan: Plan, x: Any) -> QuickChain | None:
+        """The quick chain for this call, when it can go the quick way: a chain of
+        torch's own modules that cannot change the model's state, and what ``fits``
+        asks on every call (one plain tensor in, no hooks, one tensor out of each)."""
+        if plan.chain is None or not leaves_state_alone(plan.chain):
+            return None
+        quick = cls(model, plan)
+        return quick if quick.fits(model, x) else None
 
     def fits(self, model: nn.Module, x: Any) -> bool:
         """Whether the model is still the chain it was, and this call can run it.
@@ -252,10 +237,9 @@ def remembered(model: nn.Module, selector: Any, x: Any) -> QuickChain | None:
     return None
 
 
-def remember(model: nn.Module, selector: Any, plan: Plan) -> QuickChain:
-    """A quick chain for a model the general path found suitable, kept when ``selector``
-    (the layers= and ops= choice) can be a key."""
-    quick = QuickChain(model, plan)
+def remember(model: nn.Module, selector: Any, quick: QuickChain) -> QuickChain:
+    """Keep the model's quick chain (``QuickChain.found``) when ``selector`` (the layers=
+    and ops= choice) can be a key."""
     if selector is None:
         return quick
     key = id(model)

@@ -91,69 +91,85 @@ def trace(
         return quick.run(model, inputs[0])
     kwargs = dict(kwargs or {})
     plan = plan_for(model, layers, ops)
-    if quick_call and QuickChain.suits(model, plan, inputs[0]):
-        return remember(model, selector, plan).run(model, inputs[0])
+    if quick_call and (quick := QuickChain.found(model, plan, inputs[0])) is not None:
+        return remember(model, selector, quick).run(model, inputs[0])
     with _general_path, _collector.off():
-        named_inputs, model_inputs, nested = _inputs_kept(inputs, kwargs)
-        chain = plan.chain_for(inputs, kwargs)
-        # Captures are copied only when something writes into them; if an unannounced
-        # write slipped through, trace once more copying every capture.
-        loss = None
-        param_grads: dict[str, torch.Tensor] = {}
-        for copy_on_write in (not torch.is_inference_mode_enabled(), False):
-            guard = preserved(model, plan.modules)
-            try:
-                with (
-                    guard,
-                    torch.set_grad_enabled(grads),
-                    _backward_ready(plan.modules) if grads else nullcontext(),
-                ):
-                    if chain is not None:
-                        calls, output = run_chain(
-                            chain,
-                            plan.steps,
-                            inputs[0],
-                            copy_on_write=copy_on_write,
-                            grads=grads,
-                            reduce=reduce,
-                            model=model,
-                            restored=guard.restored,
-                        )
-                    else:
-                        recorder = Recorder(
-                            plan.recorded,
-                            plan.scopes if ops else {},  # op names only
-                            grads=grads,
-                            reduce=reduce,
-                            copy_on_write=copy_on_write,
-                            restored=guard.restored,
-                        )
-                        calls, output = _run_hooked(
-                            recorder, model, plan, inputs, kwargs, named_inputs, ops
-                        )
-                    if grads:  # before the buffers are put back: the graph may have read them
-                        loss = _loss(output, target, loss_fn)
-                        param_grads = _backward(calls, model, loss)
-                    # Inside the guard: a reduce= may draw random numbers.
-                    output = _output_kept(output, reduce)
-                    # A capture (or the output) may be a buffer the forward changed and
-                    # that is about to be put back: it keeps what the forward made.
-                    kept = [calls, output]
-                    guard.before_restore = lambda written, kept=kept: copy_shared(kept, written)
-            except Spoiled:
-                _restore_inputs(named_inputs, model_inputs, nested)
-                continue
-            break
-        # A record may view memory that outlives the trace and changes after it: the
-        # caller's input (nn.Flatten or nn.Identity first), a parameter (a class token)
-        # or a buffer (a positional table). The trace keeps its own copy.
-        outside = _outside_memory(named_inputs, plan.modules)
-        if chain is None:  # the recorder lists each capture it kept without a copy
-            recorder.own_copies(outside)
-        copy_shared(kept, outside, host_only=True, records=chain is not None)
-        calls, output = kept
-        names = {id(p): name for name, p in model.named_parameters()} if grads else {}
-        return _finish(calls, model_inputs, output, loss, param_grads, names, grads)
+        return _traced(model, plan, inputs, kwargs, ops, grads, target, loss_fn, reduce)
+
+
+def _traced(
+    model: nn.Module,
+    plan: Plan,
+    inputs: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    ops: bool,
+    grads: bool,
+    target: torch.Tensor | int | None,
+    loss_fn: LossFn | None,
+    reduce: Reducer | None,
+) -> Trace:
+    """The general path: a plain Sequential run as a chain, or hooks (``_run_hooked``);
+    the model's state guarded, gradients, and the records finished."""
+    named_inputs, model_inputs, nested = _inputs_kept(inputs, kwargs)
+    chain = plan.chain_for(inputs, kwargs)
+    # Captures are copied only when something writes into them; if an unannounced
+    # write slipped through, trace once more copying every capture.
+    loss = None
+    param_grads: dict[str, torch.Tensor] = {}
+    for copy_on_write in (not torch.is_inference_mode_enabled(), False):
+        guard = preserved(model, plan.modules)
+        try:
+            with (
+                guard,
+                torch.set_grad_enabled(grads),
+                _backward_ready(plan.modules) if grads else nullcontext(),
+            ):
+                if chain is not None:
+                    calls, output = run_chain(
+                        chain,
+                        plan.steps,
+                        inputs[0],
+                        copy_on_write=copy_on_write,
+                        grads=grads,
+                        reduce=reduce,
+                        model=model,
+                        restored=guard.restored,
+                    )
+                else:
+                    recorder = Recorder(
+                        plan.recorded,
+                        plan.scopes if ops else {},  # op names only
+                        grads=grads,
+                        reduce=reduce,
+                        copy_on_write=copy_on_write,
+                        restored=guard.restored,
+                    )
+                    calls, output = _run_hooked(
+                        recorder, model, plan, inputs, kwargs, named_inputs, ops
+                    )
+                if grads:  # before the buffers are put back: the graph may have read them
+                    loss = _loss(output, target, loss_fn)
+                    param_grads = _backward(calls, model, loss)
+                # Inside the guard: a reduce= may draw random numbers.
+                output = _output_kept(output, reduce)
+                # A capture (or the output) may be a buffer the forward changed and
+                # that is about to be put back: it keeps what the forward made.
+                kept = [calls, output]
+                guard.before_restore = lambda written, kept=kept: copy_shared(kept, written)
+        except Spoiled:
+            _restore_inputs(named_inputs, model_inputs, nested)
+            continue
+        break
+    # A record may view memory that outlives the trace and changes after it: the
+    # caller's input (nn.Flatten or nn.Identity first), a parameter (a class token)
+    # or a buffer (a positional table). The trace keeps its own copy.
+    outside = _outside_memory(named_inputs, plan.modules)
+    if chain is None:  # the recorder lists each capture it kept without a copy
+        recorder.own_copies(outside)
+    copy_shared(kept, outside, host_only=True, records=chain is not None)
+    calls, output = kept
+    names = {id(p): name for name, p in model.named_parameters()} if grads else {}
+    return _finish(calls, model_inputs, output, loss, param_grads, names, grads)
 
 
 def _outside_memory(named_inputs: dict[str, Any], modules: list[nn.Module]) -> list[torch.Tensor]:
